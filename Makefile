@@ -1,0 +1,65 @@
+# jobqueue: two commands for a new user, `make run` and `make test`.
+# Everything installs into virtualenvs inside the repo; only python3 and make are needed.
+
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench build clean venv sam-venv
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jobqueue needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing dependencies into $(VENV) ..."
+	@$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	@$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
+	@touch $@
+
+sam-venv: $(SAM_VENV)/.installed
+$(SAM_VENV)/.installed:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@echo "installing aws-sam-cli into $(SAM_VENV) ..."
+	@$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
+	@$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) "aws-sam-cli==1.170.0"
+	@touch $@
+
+run: venv
+	@$(PY) -m local
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+template-check: venv sam-venv
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)
+
+test-unit: venv
+	$(PY) -m pytest tests/unit -q
+
+test-integration: venv
+	$(PY) -m pytest tests/integration -q
+
+test-template: venv
+	$(PY) -m pytest tests/template -q
+
+test-e2e: venv
+	$(PY) -m pytest tests/e2e -q
+
+test: lint template-check
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) -m bench
+
+build: sam-venv
+	$(SAM_VENV)/bin/sam build --template template.yaml
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Built-in handlers. Importing this package registers them all."""
+
+from jobqueue.handlers import demo  # noqa: F401

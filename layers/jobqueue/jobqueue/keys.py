@@ -1,0 +1,56 @@
+"""Every DynamoDB key of the single table is built here. Tenant items carry the tenant in PK."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jobqueue.ids import shard_of
+
+SWEEP_SHARDS = 8
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def job_key(tenant_id: str, job_id: str) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": job_sk(job_id)}
+
+
+def job_sk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+JOB_SK_PREFIX = "JOB#"
+
+
+def status_index_pk(tenant_id: str, status: str) -> str:
+    return f"T#{tenant_id}#S#{status}"
+
+
+def sweep_pk(job_id: str) -> str:
+    return f"SWEEP#{shard_of(job_id, SWEEP_SHARDS)}"
+
+
+def sweep_shard_pks() -> list[str]:
+    return [f"SWEEP#{i}" for i in range(SWEEP_SHARDS)]
+
+
+def tenant_profile_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": f"TENANT#{tenant_id}", "SK": "PROFILE"}
+
+
+def tenant_counter_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": "COUNTER"}
+
+
+def daily_counter_key(tenant_id: str, day: date) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": f"DAILY#{day.isoformat()}"}
+
+
+def api_key_key(key_hash: str) -> dict[str, str]:
+    return {"PK": f"KEY#{key_hash}", "SK": "KEY"}
+
+
+def idempotency_key(tenant_id: str, key_hash: str) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": f"IDEM#{key_hash}"}

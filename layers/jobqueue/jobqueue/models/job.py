@@ -1,0 +1,145 @@
+"""The job model, its lifecycle enums and the retry policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        return self in WAITING_STATUSES
+
+
+TERMINAL_STATUSES = frozenset(
+    {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.CANCELLED}
+)
+WAITING_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED})
+RETRYABLE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.CANCELLED})
+CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED})
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {p: i for i, p in enumerate(Priority)}
+
+
+class QueueBand(StrEnum):
+    """One SQS queue per band; see jobqueue.queueing.bands for the priority/tier mapping."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class JobType(StrEnum):
+    IMMEDIATE = "immediate"
+    DELAYED = "delayed"
+    SCHEDULED = "scheduled"
+    RECURRING = "recurring"
+    NOTIFICATION = "notification"
+
+
+class Category(StrEnum):
+    NOTIFICATION = "notification"
+    SCHEDULED = "scheduled"
+    MAINTENANCE = "maintenance"
+    CLEANUP = "cleanup"
+    DATA_SYNC = "data_sync"
+    FILE_PROCESSING = "file_processing"
+    CUSTOM_PROCESSING = "custom_processing"
+
+
+class RetryStrategy(StrEnum):
+    EXPONENTIAL = "exponential"
+    LINEAR = "linear"
+    FIXED = "fixed"
+
+
+class RetryPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strategy: RetryStrategy = RetryStrategy.EXPONENTIAL
+    base_seconds: float = Field(default=2.0, ge=0, le=3600)
+    max_seconds: float = Field(default=300.0, ge=0, le=86400)
+
+
+class JobResult(BaseModel):
+    success: bool
+    error_type: str | None = None
+    error_message: str | None = None
+    result: Any = None
+    execution_ms: int | None = None
+
+
+class Job(BaseModel):
+    """A job as stored and as answered by the API."""
+
+    id: str
+    tenant_id: str
+    type: JobType
+    handler: str
+    category: Category
+    payload: dict[str, Any] = Field(default_factory=dict)
+    priority: Priority
+    status: JobStatus
+    status_reason: str | None = None
+    attempts: int = 0
+    max_retries: int = 3
+    retries_used: int = 0
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    timeout_seconds: int = 30
+    created_at: datetime
+    updated_at: datetime
+    scheduled_for: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    last_result: JobResult | None = None
+    cron: str | None = None
+    timezone: str | None = None
+    next_run_at: datetime | None = None
+    run_count: int = 0
+    max_runs: int | None = None
+    end_at: datetime | None = None
+    enabled: bool | None = None
+    parent_id: str | None = None
+    depends_on: list[str] = Field(default_factory=list)
+    callback_url: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    tier: int = 1
+    idempotency_key: str | None = None
+
+    @property
+    def retries_left(self) -> int:
+        return max(0, self.max_retries - self.retries_used)
+
+    def public(self) -> dict[str, Any]:
+        """The JSON the API answers with (internal bookkeeping left out)."""
+        return self.model_dump(mode="json", exclude={"tier", "idempotency_key", "retries_used"})

@@ -1,0 +1,52 @@
+"""Settings read from the environment on first use, never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jobqueue.models.job import QueueBand
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    queue_urls: dict[QueueBand, str]
+    dead_letter_queue_url: str
+    admin_key_hash: str
+    event_bus_name: str
+    schedule_group_name: str
+    scheduler_role_arn: str
+    dispatcher_function_arn: str
+    stage: str
+    dispatch_grace_seconds: int
+    lease_grace_seconds: int
+
+    def queue_url(self, band: QueueBand) -> str:
+        url = self.queue_urls.get(band)
+        if not url:
+            raise RuntimeError(f"QUEUE_URL_{band.value.upper()} is not set")
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("JOBS_TABLE_NAME", ""),
+        queue_urls={
+            band: env[f"QUEUE_URL_{band.value.upper()}"]
+            for band in QueueBand
+            if env.get(f"QUEUE_URL_{band.value.upper()}")
+        },
+        dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
+        admin_key_hash=env.get("ADMIN_KEY_HASH", ""),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
+        schedule_group_name=env.get("SCHEDULE_GROUP_NAME", ""),
+        scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN", ""),
+        dispatcher_function_arn=env.get("DISPATCHER_FUNCTION_ARN", ""),
+        stage=env.get("STAGE", "dev"),
+        dispatch_grace_seconds=int(env.get("DISPATCH_GRACE_SECONDS", "300")),
+        lease_grace_seconds=int(env.get("LEASE_GRACE_SECONDS", "30")),
+    )

@@ -1,0 +1,95 @@
+"""In-process AWS (moto `mock_aws`) with the application's table and queues, for integration tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import boto3
+from moto import mock_aws
+
+from jobqueue import aws
+from jobqueue.models.job import QueueBand
+from jobqueue.settings import get_settings
+
+TABLE_NAME = "jobqueue-test-jobs"
+
+
+@dataclass
+class AwsEnv:
+    table_name: str
+    queue_urls: dict[QueueBand, str]
+    dead_letter_queue_url: str
+
+    def sqs(self):
+        return aws.client("sqs")
+
+    def table(self):
+        return aws.table(self.table_name)
+
+
+def create_jobs_table(name: str = TABLE_NAME) -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": "S"}
+            for n in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+        ],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": idx,
+                "KeySchema": [
+                    {"AttributeName": f"{idx}PK", "KeyType": "HASH"},
+                    {"AttributeName": f"{idx}SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for idx in ("GSI1", "GSI2")
+        ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+
+
+@contextmanager
+def moto_env(env: dict[str, str] | None = None) -> Iterator[AwsEnv]:
+    """Start moto, create the table, the four band queues and the DLQ, and point settings at them."""
+    saved = dict(os.environ)
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    with mock_aws():
+        aws.reset_clients()
+        create_jobs_table()
+        sqs = boto3.client("sqs")
+        dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        urls = {}
+        for band in QueueBand:
+            urls[band] = sqs.create_queue(
+                QueueName=f"jobs-{band.value}",
+                Attributes={
+                    "VisibilityTimeout": "1800",
+                    "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}',
+                },
+            )["QueueUrl"]
+            os.environ[f"QUEUE_URL_{band.value.upper()}"] = urls[band]
+        os.environ.update(JOBS_TABLE_NAME=TABLE_NAME, DEAD_LETTER_QUEUE_URL=dlq, **(env or {}))
+        get_settings.cache_clear()
+        try:
+            yield AwsEnv(TABLE_NAME, urls, dlq)
+        finally:
+            aws.reset_clients()
+            get_settings.cache_clear()
+            os.environ.clear()
+            os.environ.update(saved)
