@@ -1,0 +1,20 @@
+"""When the sweeper should next look at a job. One rule per state, used by every writer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from jobqueue import clock
+from jobqueue.models.job import Job
+from jobqueue.settings import get_settings
+
+
+def dispatch_check_at(job: Job, now: datetime | None = None) -> datetime:
+    """A queued job not claimed by then is re-sent by the sweeper (its message may be lost)."""
+    start = max(job.scheduled_for or job.created_at, now or clock.now())
+    return start + timedelta(seconds=get_settings().dispatch_grace_seconds)
+
+
+def lease_expires_at(job: Job, now: datetime | None = None) -> datetime:
+    """A processing job past this time is stuck (its worker crashed): the sweeper recovers it."""
+    return (now or clock.now()) + timedelta(seconds=job.timeout_seconds + get_settings().lease_grace_seconds)
