@@ -40,12 +40,15 @@ def tenant_profile_key(tenant_id: str) -> dict[str, str]:
     return {"PK": f"TENANT#{tenant_id}", "SK": "PROFILE"}
 
 
-def tenant_counter_key(tenant_id: str) -> dict[str, str]:
-    return {"PK": tenant_pk(tenant_id), "SK": "COUNTER"}
+def tenant_counter_key(tenant_id: str, shard: int = 0) -> dict[str, str]:
+    """The tenant's `waiting`/`running` counter; shard 0 is `COUNTER`, shard i > 0 `COUNTER#<i>`."""
+    return {"PK": tenant_pk(tenant_id), "SK": "COUNTER" if shard == 0 else f"COUNTER#{shard}"}
 
 
-def daily_counter_key(tenant_id: str, day: date) -> dict[str, str]:
-    return {"PK": tenant_pk(tenant_id), "SK": f"DAILY#{day.isoformat()}"}
+def daily_counter_key(tenant_id: str, day: date, shard: int = 0) -> dict[str, str]:
+    """The tenant's count of one UTC day; shard 0 is `DAILY#<day>`, shard i > 0 `DAILY#<day>#<i>`."""
+    sk = f"DAILY#{day.isoformat()}"
+    return {"PK": tenant_pk(tenant_id), "SK": sk if shard == 0 else f"{sk}#{shard}"}
 
 
 def api_key_key(key_hash: str) -> dict[str, str]:

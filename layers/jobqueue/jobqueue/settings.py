@@ -22,6 +22,11 @@ class Settings:
     stage: str
     dispatch_grace_seconds: int
     lease_grace_seconds: int
+    idempotency_table_name: str = ""
+    email_from: str = ""
+    webhook_signing_secret: str = ""
+    webhook_allow_private: bool = False
+    webhook_allow_insecure_http: bool = False
 
     def queue_url(self, band: QueueBand) -> str:
         url = self.queue_urls.get(band)
@@ -49,4 +54,10 @@ def get_settings() -> Settings:
         stage=env.get("STAGE", "dev"),
         dispatch_grace_seconds=int(env.get("DISPATCH_GRACE_SECONDS", "300")),
         lease_grace_seconds=int(env.get("LEASE_GRACE_SECONDS", "30")),
+        idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
+        email_from=env.get("EMAIL_FROM", ""),
+        webhook_signing_secret=env.get("WEBHOOK_SIGNING_SECRET", ""),
+        webhook_allow_private=env.get("WEBHOOK_ALLOW_PRIVATE", "") == "1",
+        # Test switch only: lets the webhook handler talk plain http to a local server.
+        webhook_allow_insecure_http=env.get("WEBHOOK_ALLOW_INSECURE_HTTP", "") == "1",
     )

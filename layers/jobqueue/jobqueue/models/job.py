@@ -128,6 +128,7 @@ class Job(BaseModel):
     run_count: int = 0
     max_runs: int | None = None
     end_at: datetime | None = None
+    last_slot: datetime | None = None  # recurring: latest cron slot handled (counts each slot once)
     enabled: bool | None = None
     parent_id: str | None = None
     depends_on: list[str] = Field(default_factory=list)
@@ -142,4 +143,4 @@ class Job(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """The JSON the API answers with (internal bookkeeping left out)."""
-        return self.model_dump(mode="json", exclude={"tier", "idempotency_key", "retries_used"})
+        return self.model_dump(mode="json", exclude={"tier", "idempotency_key", "retries_used", "last_slot"})

@@ -225,15 +225,20 @@ class JobStore:
 
     # -- sweeper --------------------------------------------------------------------------
     def due_for_sweep(self, now: datetime, limit: int = 100) -> list[Job]:
-        jobs: list[Job] = []
+        return [item_to_job(item) for item in self.due_for_sweep_items(now, limit)]
+
+    def due_for_sweep_items(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """The raw items due in the sweeper's index (oldest first per shard, `limit` per shard),
+        with their internal attributes (`dispatches`, `GSI2SK`)."""
+        items: list[dict[str, Any]] = []
         for shard in keys.sweep_shard_pks():
             response = self.table.query(
                 IndexName="GSI2",
                 KeyConditionExpression=Key("GSI2PK").eq(shard) & Key("GSI2SK").lte(clock.iso(now)),
                 Limit=limit,
             )
-            jobs.extend(item_to_job(item) for item in response.get("Items", []))
-        return jobs
+            items.extend(response.get("Items", []))
+        return items
 
     def raw_item(self, tenant_id: str, job_id: str) -> dict[str, Any] | None:
         return self.table.get_item(Key=keys.job_key(tenant_id, job_id), ConsistentRead=True).get("Item")

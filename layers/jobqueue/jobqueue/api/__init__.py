@@ -1,0 +1,1 @@
+"""The HTTP API: a Powertools APIGatewayHttpResolver with one router per resource."""

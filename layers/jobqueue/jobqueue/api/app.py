@@ -1,0 +1,50 @@
+"""The API resolver: routers, error handlers, OpenAPI document and Swagger UI."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from jobqueue import __version__
+from jobqueue.api import routes_admin, routes_handlers, routes_jobs, routes_system
+from jobqueue.api.errors import register_error_handlers
+
+TITLE = "jobqueue"
+DESCRIPTION = "Multi-tenant background jobs over HTTPS. Send `Authorization: Bearer <api key>`."
+SECURITY_SCHEMES = {"apiKey": HTTPBearer(description="a tenant or admin API key")}
+SECURITY = [{"apiKey": []}]
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.include_router(routes_jobs.router, prefix="/v1/jobs")
+    app.include_router(routes_handlers.router, prefix="/v1/handlers")
+    app.include_router(routes_admin.router, prefix="/v1/admin")
+    app.include_router(routes_system.router)
+    register_error_handlers(app)
+    app.enable_swagger(
+        path="/v1/docs",
+        title=TITLE,
+        version=__version__,
+        description=DESCRIPTION,
+        security_schemes=SECURITY_SCHEMES,
+        security=SECURITY,
+    )
+
+    @cache
+    def document() -> str:
+        return app.get_openapi_json_schema(
+            title=TITLE,
+            version=__version__,
+            description=DESCRIPTION,
+            security_schemes=SECURITY_SCHEMES,
+            security=SECURITY,
+        )
+
+    @app.get("/v1/openapi.json", include_in_schema=False)
+    def openapi_document():  # unannotated: Powertools would try to model the return type
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document())
+
+    return app

@@ -1,0 +1,54 @@
+"""`/v1/admin`: tenant profiles and API keys (admin keys only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from jobqueue.api.auth import require_admin
+from jobqueue.errors import NotFound
+from jobqueue.models.tenant import LimitOverrides, Tenant
+from jobqueue.service import profiles
+from jobqueue.store.tenants import TenantStore
+
+router = Router()
+
+TenantId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")]
+
+
+class TenantUpsert(BaseModel):
+    """`PUT /v1/admin/tenants/{tenant_id}`: the whole profile; `limits` overrides the tier's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    tier: int = Field(ge=1, le=4)
+    limits: LimitOverrides = Field(default_factory=LimitOverrides)
+
+
+@router.put("/tenants/<tenant_id>", summary="Create or update a tenant", tags=["admin"])
+def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
+    require_admin(router.current_event.raw_event)
+    tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
+    TenantStore().put(tenant)
+    profiles.forget(tenant_id)
+    return {
+        "tenant_id": tenant.tenant_id,
+        "name": tenant.name,
+        "tier": tenant.tier,
+        "limits": tenant.limits.model_dump(mode="json"),
+        "overrides": tenant.overrides.model_dump(mode="json", exclude_none=True),
+    }
+
+
+@router.post("/tenants/<tenant_id>/keys", summary="Issue an API key (shown once)", tags=["admin"])
+def issue_key(tenant_id: TenantId) -> Any:
+    require_admin(router.current_event.raw_event)
+    store = TenantStore()
+    if store.get(tenant_id) is None:
+        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    key_id, api_key = store.issue_key(tenant_id)
+    return {"tenant_id": tenant_id, "key_id": key_id, "api_key": api_key}, 201

@@ -1,0 +1,18 @@
+"""`GET /v1/handlers`: the registered handlers with their payload JSON schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from jobqueue.api.auth import principal_of
+from jobqueue.registry import get_registry
+
+router = Router()
+
+
+@router.get("/", summary="Registered handlers: name, category, payload schema, job types", tags=["handlers"])
+def list_handlers() -> Any:
+    principal_of(router.current_event.raw_event)  # any key: the catalogue is the same for everyone
+    return {"handlers": [spec.describe() for spec in get_registry().all()]}

@@ -1,0 +1,126 @@
+"""`/v1/jobs`: submit (one or a batch), read, list, cancel, retry, pause/resume."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from pydantic import AwareDatetime
+
+from jobqueue.api.auth import current_tenant
+from jobqueue.api.openapi import JobBatch, JobList, JobView, responses
+from jobqueue.models.job import JobStatus, JobType, Priority
+from jobqueue.models.submission import BatchSubmission, JobPatch, JobSubmission
+from jobqueue.service import commands
+from jobqueue.service.idempotency import run_once
+from jobqueue.service.submit import submit_batch, submit_job
+from jobqueue.store.jobs import JobQuery, JobStore
+
+router = Router()
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        description="a repeat with the same body answers the first job; per tenant, kept 24 h",
+    ),
+]
+
+
+@router.post(
+    "/", summary="Submit a job", tags=["jobs"], responses=responses(201, "the job", JobView, 403, 409, 413)
+)
+def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    if idempotency_key is None:
+        return submit_job(tenant, submission).public(), 201
+
+    def produce() -> dict[str, Any]:
+        return submit_job(tenant, submission, idempotency_key=idempotency_key).public()
+
+    body = router.current_event.json_body
+    context = router.lambda_context
+    return run_once("submit", tenant.tenant_id, idempotency_key, body, produce, context), 201
+
+
+@router.post(
+    "/batch",
+    summary="Submit up to 100 jobs, all or nothing",
+    tags=["jobs"],
+    responses=responses(201, "the jobs, in request order", JobBatch, 403, 413),
+)
+def submit_many(batch: BatchSubmission) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    jobs = submit_batch(tenant, batch.jobs)
+    return {"jobs": [job.public() for job in jobs]}, 201
+
+
+@router.get(
+    "/", summary="List jobs, newest first", tags=["jobs"], responses=responses(200, "a page", JobList, 400)
+)
+def list_jobs(
+    status: Annotated[JobStatus | None, Query()] = None,
+    type: Annotated[JobType | None, Query()] = None,
+    handler: Annotated[str | None, Query(max_length=100)] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    parent_id: Annotated[str | None, Query(max_length=100)] = None,
+    created_after: Annotated[AwareDatetime | None, Query(description="RFC 3339")] = None,
+    created_before: Annotated[AwareDatetime | None, Query(description="RFC 3339")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    query = JobQuery(
+        status=status,
+        type=type.value if type else None,
+        handler=handler,
+        priority=priority.value if priority else None,
+        parent_id=parent_id,
+        created_after=created_after,
+        created_before=created_before,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = JobStore().list(tenant.tenant_id, query)
+    return {"jobs": [job.public() for job in page.jobs], "next_cursor": page.next_cursor}
+
+
+@router.get("/<job_id>", summary="One job", tags=["jobs"], responses=responses(200, "the job", JobView, 404))
+def get_job(job_id: str) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    return commands.get_job(tenant.tenant_id, job_id).public()
+
+
+@router.post(
+    "/<job_id>/cancel",
+    summary="Cancel a pending or queued job",
+    tags=["jobs"],
+    responses=responses(200, "the cancelled job", JobView, 404, 409),
+)
+def cancel_job(job_id: str) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    return commands.cancel_job(tenant.tenant_id, job_id).public()
+
+
+@router.post(
+    "/<job_id>/retry",
+    summary="Queue a failed, timed-out or cancelled job again",
+    tags=["jobs"],
+    responses=responses(200, "the queued job", JobView, 404, 409),
+)
+def retry_job(job_id: str) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    return commands.retry_job(tenant.tenant_id, job_id).public()
+
+
+@router.patch(
+    "/<job_id>",
+    summary="Pause or resume a recurring job",
+    tags=["jobs"],
+    responses=responses(200, "the job", JobView, 404, 409),
+)
+def patch_job(job_id: str, patch: JobPatch) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    return commands.set_enabled(tenant.tenant_id, job_id, patch.enabled).public()

@@ -1,0 +1,1 @@
+"""Authentication: the HTTP API Lambda authorizer (API key -> tenant, role, tier)."""

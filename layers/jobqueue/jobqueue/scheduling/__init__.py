@@ -1,0 +1,1 @@
+"""Scheduling: the cron dialect and its AWS conversion, Scheduler schedules, the dispatcher logic."""

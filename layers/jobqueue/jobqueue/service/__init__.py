@@ -1,0 +1,1 @@
+"""Use cases behind the API: submit, cancel/retry, tenant profiles, admission, idempotency."""

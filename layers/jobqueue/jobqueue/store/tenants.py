@@ -1,0 +1,86 @@
+"""Tenant profiles and API keys in the single table. Keys are stored only as their SHA-256 hash."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jobqueue import aws, clock, ids, keys
+from jobqueue.models.tenant import LimitOverrides, Role, Tenant
+from jobqueue.settings import get_settings
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """What a key hash maps to: never the key itself."""
+
+    key_id: str
+    role: Role
+    tenant_id: str | None = None
+
+
+class TenantStore:
+    """The tenant repository: profiles (`TENANT#<id>`/`PROFILE`) and keys (`KEY#<hash>`/`KEY`)."""
+
+    def __init__(self, table: Any = None):
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = aws.table(get_settings().table_name)
+        return self._table
+
+    # -- profiles -------------------------------------------------------------------------
+    def put(self, tenant: Tenant) -> Tenant:
+        """Create or replace a tenant's name, tier and overrides (created_at is kept)."""
+        now = clock.iso(clock.now())
+        self.table.update_item(
+            Key=keys.tenant_profile_key(tenant.tenant_id),
+            UpdateExpression=(
+                "SET tenant_id = :id, #name = :name, tier = :tier, overrides = :overrides, "
+                "updated_at = :now, created_at = if_not_exists(created_at, :now)"
+            ),
+            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeValues={
+                ":id": tenant.tenant_id,
+                ":name": tenant.name,
+                ":tier": tenant.tier,
+                ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
+                ":now": now,
+            },
+        )
+        return tenant
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        item = self.table.get_item(Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Tenant(
+            tenant_id=item["tenant_id"],
+            name=item["name"],
+            tier=int(item["tier"]),
+            overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
+        )
+
+    # -- API keys -------------------------------------------------------------------------
+    def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
+        """A new key for a tenant (or an admin key): returns (key_id, api_key); only the hash is kept."""
+        key_id, api_key = ids.new_api_key()
+        item: dict[str, Any] = {
+            **keys.api_key_key(ids.hash_key(api_key)),
+            "key_id": key_id,
+            "role": role.value,
+            "created_at": clock.iso(clock.now()),
+        }
+        if tenant_id is not None:
+            item["tenant_id"] = tenant_id
+        self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        return key_id, api_key
+
+    def find_key(self, key_hash: str) -> ApiKeyRecord | None:
+        item = self.table.get_item(Key=keys.api_key_key(key_hash), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return ApiKeyRecord(key_id=item["key_id"], role=Role(item["role"]), tenant_id=item.get("tenant_id"))

@@ -1,0 +1,68 @@
+"""Claim: the one conditional write that turns a queued job into a running attempt.
+
+A message is acknowledged without running anything when its job is missing, not queued (a
+duplicate delivery, a cancelled or finished job), or the message is older than the job's
+current attempt. A message that arrives before the job is due (a backoff longer than SQS's
+15-minute delay) is re-sent for the rest of the wait.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from jobqueue import lifecycle
+from jobqueue.models.job import Job, JobStatus
+from jobqueue.queueing.publisher import MAX_DELAY_SECONDS
+from jobqueue.store.jobs import JobStore
+from jobqueue.worker.message import JobMessage
+
+# SQS delays are whole seconds; a message this close to the due time runs now.
+EARLY_TOLERANCE_SECONDS = 2.0
+
+
+class Verdict(StrEnum):
+    CLAIM = "claim"
+    SKIP = "skip"
+    NOT_DUE = "not_due"
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    verdict: Verdict
+    reason: str = ""
+    delay_seconds: int = 0
+
+
+def check(job: Job | None, message: JobMessage, now: datetime) -> ClaimCheck:
+    """What to do with a message, given the job record (a pure decision)."""
+    if job is None:
+        return ClaimCheck(Verdict.SKIP, "job not found")
+    if job.status is not JobStatus.QUEUED:
+        return ClaimCheck(Verdict.SKIP, f"job is {job.status.value}")
+    if message.attempt < job.attempts:
+        return ClaimCheck(Verdict.SKIP, f"stale message (attempt {message.attempt} < {job.attempts})")
+    if job.scheduled_for is not None:
+        wait = (job.scheduled_for - now).total_seconds()
+        if wait > EARLY_TOLERANCE_SECONDS:
+            return ClaimCheck(Verdict.NOT_DUE, "not due yet", min(MAX_DELAY_SECONDS, math.ceil(wait)))
+    return ClaimCheck(Verdict.CLAIM)
+
+
+def claim(store: JobStore, job: Job, now: datetime) -> Job | None:
+    """queued -> processing, attempts + 1, with a lease the sweeper watches.
+
+    Conditional on the status and on the attempt count read, so of two racing deliveries exactly
+    one wins. Returns the claimed job, or None when the race was lost.
+    """
+    return store.transition(
+        job.tenant_id,
+        job.id,
+        [JobStatus.QUEUED],
+        {"status": JobStatus.PROCESSING, "attempts": job.attempts + 1, "started_at": now},
+        remove=["status_reason", "dispatches"],
+        sweep_at=lifecycle.lease_expires_at(job, now),
+        condition=("#claim_att = :claim_att", {"#claim_att": "attempts"}, {":claim_att": job.attempts}),
+    )

@@ -1,0 +1,80 @@
+"""Admin routes: tenant profiles and API keys."""
+
+from __future__ import annotations
+
+from jobqueue.ids import hash_key
+from tests.integration.api.conftest import ADMIN, principal
+
+TENANT_BODY = {"name": "Initech", "tier": 1, "limits": {"max_daily_jobs": 7}}
+
+
+def _put(api, tenant_id="initech", body=None, **overrides):
+    overrides.setdefault("principal", ADMIN)
+    return api.call("api_put_tenant", tenant_id=tenant_id, body=body or TENANT_BODY, **overrides)
+
+
+def test_putting_a_tenant_answers_its_effective_limits(api):
+    response = _put(api)
+
+    assert response.status == 200
+    assert response.body["tenant_id"] == "initech" and response.body["tier"] == 1
+    limits = response.body["limits"]
+    assert limits["max_daily_jobs"] == 7 and limits["max_queued_jobs"] == 10
+    assert limits["allowed_job_types"] == ["notification"]
+
+
+def test_a_tenant_change_takes_effect_at_once(api):
+    _put(api)
+    refused = api.submit(principal=principal("initech", 1))
+
+    _put(api, body={"name": "Initech", "tier": 1, "limits": {"allowed_job_types": ["custom_processing"]}})
+    accepted = api.submit(principal=principal("initech", 1))
+
+    assert refused.status == 403 and accepted.status == 201
+
+
+def test_a_tenant_id_outside_the_pattern_answers_422(api):
+    response = _put(api, tenant_id="Bad.Tenant")
+
+    assert response.status == 422 and "tenant_id" in response.details
+
+
+def test_a_tier_outside_1_to_4_answers_422(api):
+    response = _put(api, body={"name": "X", "tier": 5})
+
+    assert response.status == 422 and "tier" in response.details
+
+
+def test_an_unknown_limit_answers_422_naming_it(api):
+    response = _put(api, body={"name": "X", "tier": 2, "limits": {"max_coffee": 3}})
+
+    assert response.status == 422 and "limits.max_coffee" in response.details
+
+
+def test_a_tenant_key_cannot_put_tenants(api):
+    response = _put(api, principal=principal())
+
+    assert response.status == 403 and response.error_code == "forbidden"
+
+
+def test_issuing_a_key_answers_201_and_stores_only_its_hash(api):
+    response = api.call("api_issue_key", principal=ADMIN)
+
+    assert response.status == 201
+    api_key = response.body["api_key"]
+    assert response.body["key_id"].startswith("key_") and api_key.startswith("jq_")
+    items = api.aws.table().scan()["Items"]
+    assert not any(api_key in str(item) for item in items)
+    assert any(item["PK"] == f"KEY#{hash_key(api_key)}" for item in items)
+
+
+def test_issuing_a_key_for_an_unknown_tenant_answers_404(api):
+    response = api.call("api_issue_key", tenant_id="nobody", principal=ADMIN)
+
+    assert response.status == 404 and response.error_code == "not_found"
+
+
+def test_a_tenant_key_cannot_issue_keys(api):
+    response = api.call("api_issue_key")
+
+    assert response.status == 403

@@ -1,0 +1,55 @@
+"""What one submission costs in AWS calls: no transaction, one write and one send per job."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from jobqueue import aws
+from jobqueue.service import profiles
+from tests.integration.api.conftest import IDEMPOTENCY_TABLE
+
+
+def _count_calls(api, tables: Counter | None = None) -> Counter:
+    """Counts every AWS operation the api function's clients make, by name (a botocore hook);
+    `tables` counts the DynamoDB calls per table."""
+    calls: Counter = Counter()
+
+    def count(model, params, **kwargs):
+        calls[model.name] += 1
+        if tables is not None and "TableName" in params:
+            tables[params["TableName"]] += 1
+
+    clients = [aws.client("sqs"), aws.client("dynamodb"), aws.table(api.aws.table_name).meta.client]
+    for client in clients:
+        client.meta.events.register("before-parameter-build.*.*", count)
+    return calls
+
+
+def test_a_cold_submit_reads_the_tenant_once_then_writes_once_and_sends_once(api):
+    profiles.forget()
+    calls = _count_calls(api)
+
+    assert api.submit().status == 201
+
+    assert calls == Counter({"GetItem": 1, "PutItem": 1, "SendMessage": 1})
+
+
+def test_a_warm_submit_is_one_put_and_one_send(api):
+    api.submit()  # warms the tenant profile cache
+    calls = _count_calls(api)
+
+    api.submit()
+
+    assert calls == Counter({"PutItem": 1, "SendMessage": 1})
+    assert "TransactWriteItems" not in calls
+
+
+def test_an_idempotent_submit_adds_one_put_and_one_update_on_the_idempotency_table(api):
+    api.submit()
+    tables: Counter = Counter()
+    calls = _count_calls(api, tables)
+
+    api.submit(headers={"Idempotency-Key": "count-me"})
+
+    assert calls == Counter({"PutItem": 2, "UpdateItem": 1, "SendMessage": 1})
+    assert tables == Counter({IDEMPOTENCY_TABLE: 2, api.aws.table_name: 1})

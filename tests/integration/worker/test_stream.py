@@ -1,0 +1,149 @@
+"""The stream function on moto: job status changes become events on the bus."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import boto3
+import pytest
+import stream_app
+import worker_app
+
+from jobqueue import aws
+from jobqueue.lifecycle_events import process_stream
+from jobqueue.settings import get_settings
+from jobqueue.store.jobs import JobStore
+from tests.integration.worker.kit import message_event, submit
+from tests.support.events import FakeLambdaContext, load_event
+
+BUS = "jobqueue-test-events"
+
+
+@pytest.fixture
+def bus(worker_env, monkeypatch):
+    """An event bus whose jobqueue events land in an SQS queue, so a test can read them back."""
+    monkeypatch.setenv("EVENT_BUS_NAME", BUS)
+    get_settings.cache_clear()
+    events, sqs = boto3.client("events"), boto3.client("sqs")
+    events.create_event_bus(Name=BUS)
+    url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="tap", EventBusName=BUS, EventPattern=json.dumps({"source": ["jobqueue"]}))
+    events.put_targets(Rule="tap", EventBusName=BUS, Targets=[{"Id": "tap", "Arn": arn}])
+    yield url
+    get_settings.cache_clear()
+
+
+def bus_events(url: str) -> list[dict]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def run(event):
+    return stream_app.lambda_handler(event, FakeLambdaContext())
+
+
+def sample(*indexes: int) -> dict:
+    records = load_event("dynamodb_stream_batch")["Records"]
+    return {"Records": [copy.deepcopy(records[i]) for i in indexes]}
+
+
+def test_a_status_change_puts_one_event_on_the_bus(bus):
+    response = run(sample(0))
+
+    events = bus_events(bus)
+    assert response["batchItemFailures"] == []
+    assert len(events) == 1
+    assert events[0]["source"] == "jobqueue"
+    assert events[0]["detail-type"] == "Job Status Changed"
+    assert events[0]["detail"] == {
+        "tenant_id": "acme",
+        "job_id": "01JQ8Z6Y3K4M5N6P7Q8R9S0T1V",
+        "handler": "echo",
+        "type": "immediate",
+        "priority": "normal",
+        "old_status": "queued",
+        "new_status": "processing",
+        "at": "2025-03-12T10:31:00.120Z",
+    }
+
+
+def test_a_new_job_puts_an_event_without_an_old_status(bus):
+    run(sample(1))
+
+    (event,) = bus_events(bus)
+    assert event["detail"]["old_status"] is None
+    assert event["detail"]["new_status"] == "queued"
+
+
+def test_counter_items_and_changes_without_a_new_status_put_nothing(bus):
+    response = run(sample(2, 3))
+
+    assert response["batchItemFailures"] == []
+    assert bus_events(bus) == []
+
+
+class RefusingEvents:
+    """An EventBridge client that refuses every second entry."""
+
+    def __init__(self):
+        self.calls = []
+
+    def put_events(self, Entries):
+        self.calls.append(Entries)
+        results = [
+            {"EventId": "ok"} if i % 2 == 0 else {"ErrorCode": "InternalFailure"} for i in range(len(Entries))
+        ]
+        return {"FailedEntryCount": len(Entries) // 2, "Entries": results}
+
+
+def test_entries_eventbridge_refuses_are_batch_item_failures(bus):
+    event = sample(0, 1)
+    client = RefusingEvents()
+
+    response = process_stream(event, FakeLambdaContext(), events_client=client)
+
+    assert response["batchItemFailures"] == [{"itemIdentifier": "111000000000000000002"}]
+    assert len(client.calls) == 1 and len(client.calls[0]) == 2
+
+
+def test_events_go_out_in_tens(bus):
+    template = load_event("dynamodb_stream_batch")["Records"][1]
+    records = []
+    for i in range(23):
+        record = copy.deepcopy(template)
+        record["dynamodb"]["SequenceNumber"] = f"2{i:020d}"
+        records.append(record)
+    client = RefusingEvents()
+
+    process_stream({"Records": records}, FakeLambdaContext(), events_client=client)
+
+    assert [len(entries) for entries in client.calls] == [10, 10, 3]
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_job_run_by_the_worker_streams_its_lifecycle_from_the_real_stream(bus):
+    job = submit(handler="echo")
+    worker_app.lambda_handler(message_event(job), FakeLambdaContext())
+
+    response = run(read_stream(aws.table(JobStore().table.name)))
+
+    statuses = [(e["detail"]["old_status"], e["detail"]["new_status"]) for e in bus_events(bus)]
+    assert response["batchItemFailures"] == []
+    assert statuses == [(None, "queued"), ("queued", "processing"), ("processing", "completed")]
+
+
+def read_stream(table) -> dict:
+    """The table's stream records, shaped as Lambda delivers them."""
+    streams = boto3.client("dynamodbstreams")
+    arn = table.latest_stream_arn
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    for record in records:
+        record["eventSourceARN"] = arn
+        moment = record["dynamodb"].get("ApproximateCreationDateTime")
+        if moment is not None and not isinstance(moment, int | float):
+            record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
+    return {"Records": records}

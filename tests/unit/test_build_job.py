@@ -1,0 +1,118 @@
+"""Building a job from a submission: type, defaults, caps, and every refusal (no AWS)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jobqueue.errors import JobTypeNotAllowed, PayloadTooLarge, ValidationFailed
+from jobqueue.models.job import Category, JobStatus, JobType, Priority
+from jobqueue.models.submission import JobSubmission
+from jobqueue.models.tenant import LimitOverrides, Tenant
+from jobqueue.service.job_builder import build_job, derive_type, payload_size
+
+NOW = datetime(2025, 3, 12, 19, 0, tzinfo=UTC)
+
+
+def _tenant(tier: int = 2, **limits) -> Tenant:
+    limits.setdefault("allowed_job_types", list(Category))
+    return Tenant(tenant_id="acme", name="Acme", tier=tier, overrides=LimitOverrides(**limits))
+
+
+def _build(tenant: Tenant | None = None, **fields):
+    return build_job(tenant or _tenant(), JobSubmission(**{"handler": "echo", **fields}), NOW)
+
+
+@pytest.mark.parametrize(
+    ("category", "fields", "expected"),
+    [
+        (Category.CUSTOM_PROCESSING, {}, JobType.IMMEDIATE),
+        (Category.CUSTOM_PROCESSING, {"delay_seconds": 0}, JobType.IMMEDIATE),
+        (Category.CUSTOM_PROCESSING, {"delay_seconds": 30}, JobType.DELAYED),
+        (Category.NOTIFICATION, {}, JobType.NOTIFICATION),
+        (Category.NOTIFICATION, {"delay_seconds": 30}, JobType.NOTIFICATION),
+        (Category.CUSTOM_PROCESSING, {"run_at": "2030-01-01T00:00:00Z"}, JobType.SCHEDULED),
+        (Category.NOTIFICATION, {"cron": "0 * * * *"}, JobType.RECURRING),
+    ],
+)
+def test_the_job_type_is_derived_from_the_timing_and_the_category(category, fields, expected):
+    assert derive_type(category, JobSubmission(handler="x", **fields)) is expected
+
+
+def test_a_built_job_is_queued_for_the_tenant_with_its_tier():
+    job = _build(payload={"a": 1})
+
+    assert job.status is JobStatus.QUEUED and job.tenant_id == "acme" and job.tier == 2
+    assert job.category is Category.CUSTOM_PROCESSING and job.created_at == NOW
+
+
+def test_the_idempotency_key_is_kept_on_the_job():
+    job = build_job(_tenant(), JobSubmission(handler="echo"), NOW, idempotency_key="abc")
+
+    assert job.idempotency_key == "abc"
+
+
+def test_priority_defaults_to_the_tenants_and_an_explicit_one_wins():
+    tenant = _tenant(default_job_priority=Priority.HIGH)
+
+    assert _build(tenant).priority is Priority.HIGH
+    assert _build(tenant, priority="low").priority is Priority.LOW
+
+
+def test_the_timeout_is_the_handlers_default_capped_by_the_tenant():
+    assert _build().timeout_seconds == 10  # echo's default
+    assert _build(timeout_seconds=500).timeout_seconds == 60  # tier 2 cap
+    assert _build(_tenant(max_job_duration_seconds=5)).timeout_seconds == 5
+
+
+def test_a_delayed_job_is_scheduled_after_the_delay():
+    assert _build(delay_seconds=90).scheduled_for == NOW + timedelta(seconds=90)
+    assert _build().scheduled_for is None
+
+
+def test_an_unknown_handler_is_a_validation_error_naming_the_handler():
+    with pytest.raises(ValidationFailed) as caught:
+        _build(handler="nope")
+
+    assert set(caught.value.details) == {"handler"}
+
+
+def test_a_payload_the_handler_refuses_names_the_payload_fields():
+    with pytest.raises(ValidationFailed) as caught:
+        _build(handler="sleep", payload={"seconds": 9999, "extra": 1})
+
+    assert set(caught.value.details) == {"payload.seconds", "payload.extra"}
+
+
+def test_a_category_the_tenant_may_not_use_is_forbidden():
+    with pytest.raises(JobTypeNotAllowed) as caught:
+        _build(_tenant(allowed_job_types=[Category.NOTIFICATION]))
+
+    assert caught.value.status == 403 and caught.value.details["category"] == "custom_processing"
+
+
+def test_the_payload_limit_counts_the_compact_json_bytes():
+    payload = {"k": "x" * 100}  # {"k":"xxx..."}: 6 + 100 + 2 bytes
+    exact = _tenant(max_job_payload_size=108)
+
+    assert payload_size(payload) == 108
+    assert _build(exact, payload=payload).payload == payload
+    with pytest.raises(PayloadTooLarge) as caught:
+        _build(_tenant(max_job_payload_size=107), payload=payload)
+    assert caught.value.details == {"size": 108, "limit": 107}
+
+
+@pytest.mark.parametrize("fields", [{"run_at": "2030-01-01T00:00:00Z"}, {"cron": "0 * * * *"}])
+def test_scheduling_is_not_available_yet(fields):
+    with pytest.raises(ValidationFailed) as caught:
+        _build(**fields)
+
+    assert caught.value.details == {next(iter(fields)): "scheduling not available yet"}
+
+
+def test_dependencies_are_not_available_yet():
+    with pytest.raises(ValidationFailed) as caught:
+        _build(depends_on=["01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"])
+
+    assert "depends_on" in caught.value.details

@@ -1,0 +1,45 @@
+"""Which stream records become lifecycle events, and what they say (pure)."""
+
+import json
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
+
+from jobqueue.lifecycle_events import entry, status_change
+from tests.support.events import load_event
+
+
+def records():
+    return list(DynamoDBStreamEvent(load_event("dynamodb_stream_batch")).records)
+
+
+def test_a_status_change_becomes_an_event_detail():
+    detail = status_change(records()[0])
+
+    assert detail["old_status"] == "queued" and detail["new_status"] == "processing"
+    assert detail["tenant_id"] == "acme" and detail["job_id"] == "01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"
+
+
+def test_a_new_job_is_an_event_from_no_status():
+    assert status_change(records()[1])["old_status"] is None
+
+
+def test_a_counter_item_is_not_an_event():
+    assert status_change(records()[2]) is None
+
+
+def test_a_change_that_keeps_the_status_is_not_an_event():
+    assert status_change(records()[3]) is None
+
+
+def test_a_removed_item_is_not_an_event():
+    event = load_event("dynamodb_stream_batch")
+    event["Records"][0]["eventName"] = "REMOVE"
+
+    assert status_change(next(iter(DynamoDBStreamEvent(event).records))) is None
+
+
+def test_an_entry_names_the_source_the_detail_type_and_the_bus():
+    made = entry({"job_id": "J1"}, "bus")
+
+    assert made["Source"] == "jobqueue" and made["DetailType"] == "Job Status Changed"
+    assert made["EventBusName"] == "bus" and json.loads(made["Detail"]) == {"job_id": "J1"}
