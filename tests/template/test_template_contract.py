@@ -103,7 +103,7 @@ FUNCTION_ENV = {
     "WorkerFunction": QUEUE_ENV,
     "DeadLetterFunction": {"DEAD_LETTER_QUEUE_URL"},
     "SweeperFunction": QUEUE_ENV,
-    "StreamFunction": {"EVENT_BUS_NAME"},
+    "StreamFunction": {"EVENT_BUS_NAME"} | QUEUE_ENV,  # it queues released dependents
     "DispatcherFunction": QUEUE_ENV | SCHEDULER_ENV,
 }
 

@@ -103,16 +103,75 @@ def test_the_payload_limit_counts_the_compact_json_bytes():
     assert caught.value.details == {"size": 108, "limit": 107}
 
 
-@pytest.mark.parametrize("fields", [{"run_at": "2030-01-01T00:00:00Z"}, {"cron": "0 * * * *"}])
-def test_scheduling_is_not_available_yet(fields):
+def test_a_run_at_within_900_seconds_is_queued_with_its_time():
+    job = _build(run_at=(NOW + timedelta(seconds=600)).isoformat())
+
+    assert job.status is JobStatus.QUEUED and job.type is JobType.SCHEDULED
+    assert job.scheduled_for == NOW + timedelta(seconds=600)
+
+
+@pytest.mark.parametrize("fields", [{"run_at": "2025-03-12T21:00:00+01:00"}, {"delay_seconds": 901}])
+def test_a_time_more_than_900_seconds_ahead_waits_pending(fields):
+    job = _build(**fields)
+
+    assert job.status is JobStatus.PENDING and job.scheduled_for is not None
+
+
+@pytest.mark.parametrize(
+    ("run_at", "message"),
+    [
+        ((NOW - timedelta(minutes=1)).isoformat(), "must not be in the past"),
+        ((NOW + timedelta(days=366)).isoformat(), "at most 365 days ahead"),
+    ],
+)
+def test_a_run_at_in_the_past_or_over_a_year_ahead_answers_422(run_at, message):
     with pytest.raises(ValidationFailed) as caught:
-        _build(**fields)
+        _build(run_at=run_at)
 
-    assert caught.value.details == {next(iter(fields)): "scheduling not available yet"}
+    assert caught.value.details == {"run_at": message}
 
 
-def test_dependencies_are_not_available_yet():
+def test_a_cron_job_is_a_pending_recurring_job_with_its_next_run():
+    job = _build(cron="*/15 * * * *", timezone="Europe/Berlin", max_runs=3)
+
+    assert job.status is JobStatus.PENDING and job.type is JobType.RECURRING and job.enabled is True
+    assert job.cron == "*/15 * * * *" and job.timezone == "Europe/Berlin" and job.max_runs == 3
+    assert job.next_run_at == NOW + timedelta(minutes=15)
+
+
+@pytest.mark.parametrize(
+    "fields", [{"cron": "0 * * * *"}, {"run_at": "2030-01-01T00:00:00Z"}, {"delay_seconds": 901}]
+)
+def test_scheduling_needs_the_scheduled_category(fields):
+    tenant = _tenant(allowed_job_types=[Category.CUSTOM_PROCESSING])
+
+    with pytest.raises(JobTypeNotAllowed) as caught:
+        _build(tenant, **fields)
+
+    assert caught.value.details["category"] == "scheduled"
+
+
+def test_a_short_delay_does_not_need_the_scheduled_category():
+    tenant = _tenant(allowed_job_types=[Category.CUSTOM_PROCESSING])
+
+    assert _build(tenant, delay_seconds=900).status is JobStatus.QUEUED
+
+
+def test_a_bad_cron_answers_422_naming_cron():
     with pytest.raises(ValidationFailed) as caught:
-        _build(depends_on=["01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"])
+        _build(cron="0 0 30 2 *")
+
+    assert "cron" in caught.value.details
+
+
+def test_a_job_with_dependencies_waits_pending():
+    job = _build(depends_on=["01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"])
+
+    assert job.status is JobStatus.PENDING and job.depends_on == ["01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"]
+
+
+def test_a_recurring_job_cannot_have_dependencies():
+    with pytest.raises(ValidationFailed) as caught:
+        _build(cron="0 * * * *", depends_on=["01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"])
 
     assert "depends_on" in caught.value.details

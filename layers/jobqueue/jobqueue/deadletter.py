@@ -5,7 +5,8 @@ behind a message that no longer exists.
 A job is failed only when the message is its current one (the message's attempt is not older
 than the job's) and the job is still waiting. A processing job's message is always older than
 the job (the claim counted the attempt): the lease sweeper decides that job's fate by its
-retries. Terminal jobs are left alone. A body that is not a job message is logged and dropped.
+retries. Terminal jobs are left alone. A job failed here leaves the waiting state: its tenant's
+waiting place is given back after the winning conditional write only. A body that is not a job message is logged and dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from jobqueue import clock, job_metrics
 from jobqueue.models.job import JobResult, JobStatus
 from jobqueue.store.jobs import JobStore
+from jobqueue.tenancy import waiting
 from jobqueue.worker.message import PoisonMessage, parse_message
 
 logger = Logger(child=True)
@@ -76,6 +78,8 @@ def settle(record: SQSRecord, store: JobStore) -> str:
     if failed is None:
         logger.info("dead-lettered message: the job moved on meanwhile", extra=log)
         return "left alone: job moved on"
+    # The job left the waiting state by our winning write: give its waiting place back, once.
+    waiting.left_waiting(failed)
     job_metrics.emit(failed, job_metrics.FAILED)
     logger.warning(reason, extra=log)
     return "failed"

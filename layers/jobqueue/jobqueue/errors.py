@@ -71,6 +71,13 @@ class TenantLimitExceeded(JobQueueError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(JobQueueError):
+    """A dependency (EventBridge Scheduler, DynamoDB) failed and nothing was accepted: retry."""
+
+    status = 503
+    code = "service_unavailable"
+
+
 class HandlerError(Exception):
     """Raised by a job handler. `retryable=False` fails the job at once."""
 

@@ -36,6 +36,10 @@ def sweep_shard_pks() -> list[str]:
     return [f"SWEEP#{i}" for i in range(SWEEP_SHARDS)]
 
 
+# Sparse GSI2 partition listing every tenant profile, sort key = its next reconciliation time.
+TENANTS_INDEX_PK = "TENANTS"
+
+
 def tenant_profile_key(tenant_id: str) -> dict[str, str]:
     return {"PK": f"TENANT#{tenant_id}", "SK": "PROFILE"}
 

@@ -5,6 +5,9 @@ source `jobqueue`, detail-type `Job Status Changed`, detail
 `{tenant_id, job_id, handler, type, priority, old_status, new_status, at}` (`old_status` is null
 for a new job). PutEvents takes ten entries per call; an entry EventBridge refuses makes its
 stream record a batch item failure, so Lambda retries from it (events are at-least-once).
+
+The same stream releases dependencies: a job reaching a terminal status (whoever wrote it:
+worker, sweeper, dead-letter, cancel, dispatcher) settles the jobs in its `dependents` set.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 
 from jobqueue import aws, keys
+from jobqueue.models.job import TERMINAL_STATUSES
 from jobqueue.settings import get_settings
 
 logger = Logger(child=True)
 
 SOURCE = "jobqueue"
+TERMINAL = frozenset(status.value for status in TERMINAL_STATUSES)
 DETAIL_TYPE = "Job Status Changed"
 PUT_EVENTS_BATCH = 10
 
@@ -106,6 +111,7 @@ def process_stream(event: dict[str, Any], context: Any, events_client: Any = Non
     failed = set()
     if changes:
         failed = publish(events_client or aws.client("events"), _bus_name(), changes)
+    failed |= release_waiting_children(DynamoDBStreamEvent(event).records)
 
     def record_handler(record: DynamoDBRecord) -> None:
         if record.dynamodb is not None and record.dynamodb.sequence_number in failed:
@@ -115,6 +121,46 @@ def process_stream(event: dict[str, Any], context: Any, events_client: Any = Non
     response = process_partial_response(event, record_handler, processor, context)
     logger.info("stream batch done", extra={"events": len(changes), "failed": len(failed)})
     return dict(response)
+
+
+def finished_parent(record: DynamoDBRecord) -> tuple[str, str, list[str]] | None:
+    """(tenant, job id, dependents) of a job that just reached a terminal status with jobs
+    waiting for it, or None. The NEW_IMAGE is the terminal write itself, and every `dependents`
+    ADD is conditional on the parent not being terminal, so it lists every child to release."""
+    stream = record.dynamodb
+    if stream is None or record.event_name is not DynamoDBRecordEventName.MODIFY:
+        return None
+    if not str(stream.keys.get("SK", "")).startswith(keys.JOB_SK_PREFIX):
+        return None
+    new, old = stream.new_image, stream.old_image
+    status = new.get("status")
+    if status not in TERMINAL or old.get("status") == status or not new.get("dependents"):
+        return None
+    return str(new.get("tenant_id")), str(new.get("id")), sorted(str(c) for c in new["dependents"])
+
+
+def release_waiting_children(records: Iterable[DynamoDBRecord]) -> set[str]:
+    """Settle the dependents of every parent that reached a terminal status in this batch
+    (`jobqueue.scheduling.release`): all parents completed -> queued; one failed, timed out or
+    was cancelled -> cancelled with the reason. Idempotent (conditional transitions), so a
+    redelivered record is harmless. Returns the sequence numbers of the records that failed
+    (retried by Lambda as batch item failures)."""
+    from jobqueue.scheduling.release import release_dependents  # late: only when needed
+
+    failed: set[str] = set()
+    for record in records:
+        parent = finished_parent(record)
+        if parent is None or record.dynamodb is None:
+            continue
+        tenant_id, job_id, children = parent
+        try:
+            outcome = release_dependents(tenant_id, children)
+        except Exception:
+            logger.exception("releasing dependents failed", extra={"job_id": job_id})
+            failed.add(str(record.dynamodb.sequence_number))
+            continue
+        logger.info("dependents settled", extra={"job_id": job_id, "dependents": outcome})
+    return failed
 
 
 def _bus_name() -> str:

@@ -8,6 +8,9 @@ from functools import lru_cache
 
 from jobqueue.models.job import QueueBand
 
+# A job's timeout stays this far below the worker function's timeout.
+JOB_TIMEOUT_MARGIN_SECONDS = 15
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +30,13 @@ class Settings:
     webhook_signing_secret: str = ""
     webhook_allow_private: bool = False
     webhook_allow_insecure_http: bool = False
+    worker_timeout_seconds: int = 300
+
+    @property
+    def max_job_timeout_seconds(self) -> int:
+        """The ceiling of any job's timeout: the worker's own timeout minus a margin (the
+        worker's safety margin plus the time to write the outcome)."""
+        return max(1, self.worker_timeout_seconds - JOB_TIMEOUT_MARGIN_SECONDS)
 
     def queue_url(self, band: QueueBand) -> str:
         url = self.queue_urls.get(band)
@@ -60,4 +70,5 @@ def get_settings() -> Settings:
         webhook_allow_private=env.get("WEBHOOK_ALLOW_PRIVATE", "") == "1",
         # Test switch only: lets the webhook handler talk plain http to a local server.
         webhook_allow_insecure_http=env.get("WEBHOOK_ALLOW_INSECURE_HTTP", "") == "1",
+        worker_timeout_seconds=int(env.get("WORKER_TIMEOUT_SECONDS", "300")),
     )

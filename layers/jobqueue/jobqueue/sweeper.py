@@ -5,7 +5,8 @@
   reason "worker lost".
 - queued past its dispatch check: its message was lost or never sent. The message is re-sent and
   the next check pushed out, doubling the grace each time (`dispatches` on the item counts them).
-- counter reconciliation: a hook for the tenancy issue.
+- counter reconciliation: a few tenants per tick (`reconcile_counters`), each tenant's
+  waiting/running counter set to the truth counted from its jobs.
 
 Every change is a conditional write on the job's status, its attempt count and its sweep
 deadline, so a worker finishing at the same moment, or a duplicate tick, wins or no-ops cleanly.
@@ -28,6 +29,8 @@ from jobqueue.queueing.publisher import JobPublisher
 from jobqueue.settings import get_settings
 from jobqueue.store.jobs import JobStore
 from jobqueue.store.serialize import item_to_job
+from jobqueue.store.tenants import TenantStore
+from jobqueue.tenancy import counters
 from jobqueue.worker import outcome, slots
 
 logger = Logger(child=True)
@@ -37,6 +40,9 @@ PER_SHARD_LIMIT = 50
 SAFETY_MARGIN_MS = 5_000
 # The dispatch grace doubles per re-send up to 2^6 times the grace (5 h 20 min with 300 s).
 MAX_DISPATCH_DOUBLINGS = 6
+# Counter reconciliation: tenants per tick, and how long a tenant waits for its next turn.
+RECONCILE_TENANTS_PER_TICK = 10
+RECONCILE_INTERVAL_SECONDS = 60
 
 _RNG = random.Random()
 
@@ -47,6 +53,7 @@ class SweepReport:
     timed_out: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)
     skipped: int = 0
     stopped_early: bool = False
 
@@ -56,6 +63,7 @@ class SweepReport:
             "timed_out": len(self.timed_out),
             "redispatched": len(self.redispatched),
             "cleared": len(self.cleared),
+            "counters_corrected": len(self.reconciled),
             "skipped": self.skipped,
             "stopped_early": self.stopped_early,
         }
@@ -90,7 +98,7 @@ def sweep(
             _clear(job, now, store, report)
         else:
             report.skipped += 1  # pending: owned by the scheduling code
-    reconcile_counters(now)
+    reconcile_counters(now, remaining_ms=remaining_ms, report=report)
     if len(items) > max_jobs:
         report.stopped_early = True
     return report
@@ -180,8 +188,42 @@ def _still_due(now: datetime) -> tuple[str, dict[str, str], dict[str, Any]]:
     return ("#sw_due <= :sw_now", {"#sw_due": "GSI2SK"}, {":sw_now": clock.iso(now)})
 
 
-def reconcile_counters(now: datetime) -> None:
-    """Hook for the tenancy issue: bring the tenants' waiting/running counters back to the truth
-    counted from the job records (jobqueue.tenancy.counters.reconcile_tenant), a few tenants per
-    tick. A no-op until then."""
-    return None
+def reconcile_counters(
+    now: datetime,
+    *,
+    tenants: TenantStore | None = None,
+    remaining_ms: Callable[[], int] | None = None,
+    max_tenants: int = RECONCILE_TENANTS_PER_TICK,
+    report: SweepReport | None = None,
+) -> list[str]:
+    """Bring a few tenants' waiting/running counters back to the truth counted from their job
+    records (`counters.reconcile_tenant`), bounded per tick.
+
+    Which tenants: the profiles carry a sparse GSI2 entry (`GSI2PK = TENANTS`, `GSI2SK` = next
+    due time, written by `TenantStore.put`); one query takes the `max_tenants` most overdue,
+    and each is pushed `RECONCILE_INTERVAL_SECONDS` out after its turn, so every tenant comes
+    round in turn (a tenant with no jobs costs a read, 3 empty COUNT queries and the push).
+    Returns the ids of the tenants whose counter was corrected.
+    """
+    tenants = tenants or TenantStore()
+    corrected: list[str] = []
+    try:
+        due = tenants.due_for_reconciliation(now, limit=max_tenants)
+    except Exception:
+        logger.exception("tenant list for reconciliation not read")
+        return corrected
+    for tenant_id in due:
+        if remaining_ms is not None and remaining_ms() < SAFETY_MARGIN_MS:
+            if report is not None:
+                report.stopped_early = True
+            break
+        try:
+            if counters.reconcile_tenant(tenant_id):
+                corrected.append(tenant_id)
+                logger.warning("tenant counter corrected", extra={"tenant_id": tenant_id})
+            tenants.push_reconciliation(tenant_id, now + timedelta(seconds=RECONCILE_INTERVAL_SECONDS))
+        except Exception:
+            logger.exception("counter reconciliation failed", extra={"tenant_id": tenant_id})
+    if report is not None:
+        report.reconciled = corrected
+    return corrected

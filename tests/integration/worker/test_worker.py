@@ -11,9 +11,14 @@ import worker_app
 
 from jobqueue import clock
 from jobqueue.models.job import JobStatus, RetryPolicy, RetryStrategy
+from jobqueue.models.tenant import TIER_LIMITS, Tenant
 from jobqueue.queueing.publisher import message_body
 from jobqueue.registry import get_registry
+from jobqueue.service import profiles
 from jobqueue.store.jobs import JobStore
+from jobqueue.store.tenants import TenantStore
+from jobqueue.tenancy import counters
+from jobqueue.tenancy.waiting import effective_limits
 from tests.integration.worker.kit import (
     ScriptedContext,
     captured_sends,
@@ -306,16 +311,22 @@ def test_job_metrics_have_priority_and_type_dimensions_and_the_tenant_as_metadat
     assert emf["priority"] == "normal" and emf["type"] == "immediate"
 
 
-def test_one_job_from_claim_to_completed_costs_three_calls_and_two_writes(worker_env):
+def test_one_job_from_claim_to_completed_costs_five_calls_and_four_writes(worker_env):
+    TenantStore().put(Tenant(tenant_id="acme", name="Acme", tier=2))
     job = submit(handler="echo")
+    counters.admit("acme", 1, TIER_LIMITS[2], job.created_at)  # as the api did
+    profiles.forget()
+    effective_limits("acme")  # a warm profile cache (read at most once per 5 s per tenant)
     event = message_event(job)
 
     with count_aws_calls("sqs") as log:
         run_worker(event)
 
     assert stored(job).status is JobStatus.COMPLETED
-    assert dict(log.calls) == {("dynamodb", "GetItem"): 1, ("dynamodb", "UpdateItem"): 2}
-    assert log.total == 3 and log.dynamodb_writes == 2
+    # The job read; the slot (waiting -> running), the claim, the outcome, the slot back.
+    assert dict(log.calls) == {("dynamodb", "GetItem"): 1, ("dynamodb", "UpdateItem"): 4}
+    assert log.total == 5 and log.dynamodb_writes == 4
+    assert (counters.read_counters("acme").waiting, counters.read_counters("acme").running) == (0, 0)
 
 
 def test_the_sample_batch_runs_its_three_jobs(worker_env):

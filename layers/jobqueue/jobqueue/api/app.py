@@ -8,7 +8,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from jobqueue import __version__
-from jobqueue.api import routes_admin, routes_handlers, routes_jobs, routes_system
+from jobqueue.api import (
+    routes_admin,
+    routes_handlers,
+    routes_jobs,
+    routes_maintenance,
+    routes_system,
+    routes_usage,
+)
 from jobqueue.api.errors import register_error_handlers
 
 TITLE = "jobqueue"
@@ -20,8 +27,10 @@ SECURITY = [{"apiKey": []}]
 def create_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.include_router(routes_jobs.router, prefix="/v1/jobs")
+    app.include_router(routes_maintenance.router, prefix="/v1/maintenance-jobs")
     app.include_router(routes_handlers.router, prefix="/v1/handlers")
     app.include_router(routes_admin.router, prefix="/v1/admin")
+    app.include_router(routes_usage.router, prefix="/v1/usage")
     app.include_router(routes_system.router)
     register_error_handlers(app)
     app.enable_swagger(

@@ -1,3 +1,3 @@
 """Built-in handlers. Importing this package registers them all."""
 
-from jobqueue.handlers import demo, notify  # noqa: F401
+from jobqueue.handlers import demo, maintenance, notify  # noqa: F401

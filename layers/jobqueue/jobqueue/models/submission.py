@@ -27,7 +27,7 @@ from jobqueue.models.job import Priority, RetryPolicy
 
 MAX_BATCH = 100
 MAX_DEPENDENCIES = 20
-MAX_DELAY_SECONDS = 900
+MAX_DELAY_SECONDS = 365 * 24 * 3600  # beyond SQS's 900 s an EventBridge Scheduler one-shot waits
 MAX_METADATA_BYTES = 2048
 
 JobId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$")]
@@ -44,11 +44,13 @@ class JobSubmission(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict, description="validated by the handler's model")
     priority: Priority | None = Field(default=None, description="default: the tenant's default priority")
     delay_seconds: int | None = Field(default=None, ge=0, le=MAX_DELAY_SECONDS)
-    run_at: AwareDatetime | None = Field(default=None, description="RFC 3339 time of a one-shot run")
+    run_at: AwareDatetime | None = Field(
+        default=None, description="RFC 3339 time (with offset) of a one-shot run, at most 1 year ahead"
+    )
     cron: str | None = Field(default=None, max_length=120, description="5-field Unix cron")
     timezone: str | None = Field(default=None, max_length=64, description="IANA zone of `cron`")
     max_runs: int | None = Field(default=None, ge=1, le=1_000_000)
-    end_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = Field(default=None, description="no cron run after this time")
     max_retries: int = Field(default=3, ge=0, le=25)
     retry: RetryPolicy | None = None
     timeout_seconds: int | None = Field(default=None, ge=1, le=900)

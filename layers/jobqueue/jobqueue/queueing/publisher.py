@@ -4,6 +4,7 @@ DelaySeconds up to 900, SendMessageBatch in tens."""
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,7 +35,8 @@ def delay_for(job: Job, now: datetime | None = None) -> int:
     if job.scheduled_for is None:
         return 0
     seconds = (job.scheduled_for - (now or clock.now())).total_seconds()
-    return max(0, min(MAX_DELAY_SECONDS, round(seconds)))
+    # Rounded up: a job never becomes visible before its time (at most 1 s late from this).
+    return max(0, min(MAX_DELAY_SECONDS, math.ceil(seconds)))
 
 
 class JobPublisher:

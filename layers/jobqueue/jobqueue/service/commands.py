@@ -1,4 +1,4 @@
-"""Client commands on one job: cancel, retry, pause/resume.
+"""Client commands on one job: cancel (and its schedules), retry, pause/resume (PATCH enabled).
 
 Each state change is one conditional UpdateItem (`status IN expected`): a cancel racing a
 worker's claim, or two retries, resolve to exactly one winner; the loser reads the job to say why.
@@ -7,14 +7,19 @@ worker's claim, or two retries, resolve to exactly one winner; the loser reads t
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from aws_lambda_powertools import Logger
 
 from jobqueue import clock, lifecycle
-from jobqueue.errors import InvalidState, NotFound
+from jobqueue.errors import InvalidState, NotFound, ServiceUnavailable
 from jobqueue.models.job import CANCELLABLE_STATUSES, RETRYABLE_STATUSES, Job, JobStatus, JobType
 from jobqueue.queueing.publisher import JobPublisher
+from jobqueue.scheduling import schedules
+from jobqueue.scheduling.cron import next_run
+from jobqueue.service.job_builder import SQS_MAX_DELAY
 from jobqueue.store.jobs import JobStore
+from jobqueue.tenancy import waiting
 
 logger = Logger(child=True)
 
@@ -42,7 +47,27 @@ def cancel_job(tenant_id: str, job_id: str, store: JobStore | None = None) -> Jo
     job = store.transition(tenant_id, job_id, CANCELLABLE_STATUSES, changes, clear_sweep=True)
     if job is None:
         raise _refused("cancelled", get_job(tenant_id, job_id, store), CANCELLABLE_STATUSES)
+    waiting.left_waiting(job)  # after the winning transition only: released exactly once
+    _delete_schedules(job)
     return job
+
+
+def _delete_schedules(job: Job) -> None:
+    """A cancelled job's EventBridge Scheduler schedules (cron, or a one-shot beyond 900 s).
+
+    Best effort: the record is cancelled already, so a schedule that survives fires into a
+    no-op (the dispatcher ignores a cancelled job, and deletes a terminal recurring job's
+    schedules on their next fire; a one-shot deletes itself after firing).
+    """
+    has_one_shot = job.scheduled_for is not None and job.scheduled_for - job.created_at > timedelta(
+        seconds=SQS_MAX_DELAY
+    )
+    if not (job.cron or has_one_shot):
+        return
+    try:
+        schedules.delete(job)
+    except Exception:
+        logger.exception("could not delete the schedules of a cancelled job", extra={"job_id": job.id})
 
 
 def retry_job(
@@ -53,8 +78,14 @@ def retry_job(
     current = get_job(tenant_id, job_id, store)
     if current.status not in RETRYABLE_STATUSES:
         raise _refused("retried", current, RETRYABLE_STATUSES)
+    if current.cron is not None and current.parent_id is None:
+        raise InvalidState(
+            "a recurring job cannot be retried; submit it again (its runs can be retried)",
+            {"status": current.status.value, "type": current.type.value},
+        )
     now = clock.now()
     requeued = current.model_copy(update={"scheduled_for": None, "status": JobStatus.QUEUED})
+    waiting.rejoin_waiting(current)  # 429 when the tenant's waiting places are full
     job = store.transition(
         tenant_id,
         job_id,
@@ -64,6 +95,7 @@ def retry_job(
         sweep_at=lifecycle.dispatch_check_at(requeued, now),
     )
     if job is None:  # lost a race (another retry): say what it is now
+        waiting.left_waiting(current)  # give back the place reserved above
         raise _refused("retried", get_job(tenant_id, job_id, store), RETRYABLE_STATUSES)
     try:
         (publisher or JobPublisher()).send(job, delay_seconds=0)
@@ -73,15 +105,40 @@ def retry_job(
 
 
 def set_enabled(tenant_id: str, job_id: str, enabled: bool, store: JobStore | None = None) -> Job:
-    """Pause or resume a recurring job. Only recurring jobs have a schedule to pause."""
+    """Pause or resume a recurring job: the record first (the dispatcher skips every fire of a
+    paused job, so a pause takes effect at once even before its schedules are disabled), then
+    its schedules. Only an active (pending) recurring job can be paused or resumed: 409 else.
+    Setting the state it has already is allowed (and re-applies it to the schedules).
+    """
+    store = store or JobStore()
     job = get_job(tenant_id, job_id, store)
-    if job.type is not JobType.RECURRING:
+    if job.type is not JobType.RECURRING or not job.cron:
         raise InvalidState(
             f"only recurring jobs can be paused or resumed; this one is {job.type.value}",
             {"type": job.type.value},
         )
-    # Recurring jobs (and their EventBridge schedules) arrive with the scheduling issue.
-    raise InvalidState("pausing recurring jobs is not available yet", {"enabled": enabled})
+    now = clock.now()
+    changes: dict[str, object] = {"enabled": enabled}
+    if enabled:
+        upcoming = next_run(job.cron, job.timezone, now)
+        if upcoming is not None:
+            changes["next_run_at"] = upcoming
+    updated = store.transition(tenant_id, job_id, [JobStatus.PENDING], changes)
+    if updated is None:
+        raise _refused("paused or resumed", get_job(tenant_id, job_id, store), frozenset({JobStatus.PENDING}))
+    try:
+        if enabled:
+            schedules.resume(updated, now=now)
+        else:
+            schedules.pause(updated)
+    except Exception as error:
+        logger.exception("schedule state not changed", extra={"job_id": job_id, "enabled": enabled})
+        raise ServiceUnavailable(
+            "the job is " + ("resumed" if enabled else "paused") + " but its schedules could not be updated;"
+            " repeat the request",
+            {"enabled": enabled},
+        ) from error
+    return updated
 
 
 def _known_shape(job_id: str) -> None:

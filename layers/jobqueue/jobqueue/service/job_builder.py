@@ -7,19 +7,40 @@ before anything is written.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
+from jobqueue.dependencies import validate_depends_on
 from jobqueue.errors import JobTypeNotAllowed, NotFound, PayloadTooLarge, ValidationFailed
 from jobqueue.ids import ulid
 from jobqueue.models.job import Category, Job, JobStatus, JobType, RetryPolicy
 from jobqueue.models.submission import JobSubmission
 from jobqueue.models.tenant import Tenant
 from jobqueue.registry import HandlerSpec, get_registry
+from jobqueue.scheduling.cron import next_run, validate_cron, validate_timezone
+from jobqueue.settings import get_settings
 
-NOT_YET = "scheduling not available yet"
+SQS_MAX_DELAY = 900  # seconds: beyond this a job waits `pending` for an EventBridge Scheduler one-shot
+MAX_AHEAD = timedelta(days=365)
+# A run_at this little in the past is a clock skew or a slow request, not a mistake: it runs now.
+RUN_AT_PAST_TOLERANCE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a submission runs: `scheduled_for` for a one-shot, the cron fields for a recurring job."""
+
+    scheduled_for: datetime | None = None
+    cron: str | None = None
+    timezone: str | None = None
+    next_run_at: datetime | None = None
+
+    @property
+    def recurring(self) -> bool:
+        return self.cron is not None
 
 
 def derive_type(category: Category, submission: JobSubmission) -> JobType:
@@ -59,16 +80,23 @@ def build_job(
         )
     _validate_payload(spec, submission.payload)
     job_type = derive_type(spec.category, submission)
-    if submission.cron is not None or submission.run_at is not None:
-        field = "cron" if submission.cron is not None else "run_at"
-        raise ValidationFailed(NOT_YET, {field: NOT_YET})
-    if submission.depends_on:
-        raise ValidationFailed("dependencies not available yet", {"depends_on": "not available yet"})
+    timing = _timing(tenant, submission, now)
+    depends_on = validate_depends_on(submission.depends_on)
+    if depends_on and submission.cron is not None:
+        raise ValidationFailed(
+            "a recurring job cannot depend on other jobs", {"depends_on": "not allowed with cron"}
+        )
     if job_type not in spec.job_types:
         raise ValidationFailed(
             f"handler {spec.name} does not run {job_type.value} jobs", {"handler": "job type not supported"}
         )
-    delay = submission.delay_seconds or 0
+    waits = (
+        timing.recurring
+        or depends_on
+        or (
+            timing.scheduled_for is not None and timing.scheduled_for > now + timedelta(seconds=SQS_MAX_DELAY)
+        )
+    )
     return Job(
         id=ulid(now),
         tenant_id=tenant.tenant_id,
@@ -77,20 +105,69 @@ def build_job(
         category=spec.category,
         payload=submission.payload,
         priority=submission.priority or limits.default_job_priority,
-        status=JobStatus.QUEUED,
+        status=JobStatus.PENDING if waits else JobStatus.QUEUED,
         max_retries=submission.max_retries,
         retry=submission.retry or RetryPolicy(),
         timeout_seconds=min(
-            submission.timeout_seconds or spec.default_timeout_seconds, limits.max_job_duration_seconds
+            submission.timeout_seconds or spec.default_timeout_seconds,
+            limits.max_job_duration_seconds,
+            get_settings().max_job_timeout_seconds,  # the worker's timeout minus a margin
         ),
         created_at=now,
         updated_at=now,
-        scheduled_for=now + timedelta(seconds=delay) if delay else None,
+        scheduled_for=timing.scheduled_for,
+        cron=timing.cron,
+        timezone=timing.timezone,
+        next_run_at=timing.next_run_at,
+        max_runs=submission.max_runs if timing.recurring else None,
+        end_at=submission.end_at if timing.recurring else None,
+        enabled=True if timing.recurring else None,
+        depends_on=depends_on,
         callback_url=submission.callback_url,
         metadata=submission.metadata,
         tier=tenant.tier,
         idempotency_key=idempotency_key,
     )
+
+
+def _timing(tenant: Tenant, submission: JobSubmission, now: datetime) -> Timing:
+    """Validate the when-fields (`delay_seconds`, `run_at`, `cron` + `timezone`/`max_runs`/
+    `end_at`) and the `scheduled` category they need.
+
+    `run_at` and `cron` always need `scheduled` allowed; `delay_seconds` only beyond 900 s (a
+    short delay is an SQS delay like a retry backoff; a longer one uses EventBridge Scheduler).
+    """
+    delay = submission.delay_seconds or 0
+    if submission.cron is not None or submission.run_at is not None or delay > SQS_MAX_DELAY:
+        _require_scheduled(tenant, submission)
+    if submission.cron is not None:
+        expression = validate_cron(submission.cron)
+        zone = validate_timezone(submission.timezone)
+        if submission.end_at is not None and submission.end_at <= now:
+            raise ValidationFailed("end_at is in the past", {"end_at": "must be in the future"})
+        first = next_run(expression, zone, now)
+        if first is None or (submission.end_at is not None and first > submission.end_at):
+            raise ValidationFailed(
+                "the cron expression never fires before end_at", {"end_at": "no run before it"}
+            )
+        return Timing(cron=expression, timezone=zone, next_run_at=first)
+    if submission.run_at is not None:
+        run_at = submission.run_at.astimezone(UTC)
+        if run_at < now - RUN_AT_PAST_TOLERANCE:
+            raise ValidationFailed("run_at is in the past", {"run_at": "must not be in the past"})
+        if run_at > now + MAX_AHEAD:
+            raise ValidationFailed("run_at is more than a year ahead", {"run_at": "at most 365 days ahead"})
+        return Timing(scheduled_for=max(run_at, now))
+    return Timing(scheduled_for=now + timedelta(seconds=delay) if delay else None)
+
+
+def _require_scheduled(tenant: Tenant, submission: JobSubmission) -> None:
+    allowed = tenant.limits.allowed_job_types
+    if Category.SCHEDULED not in allowed:
+        raise JobTypeNotAllowed(
+            "scheduled jobs (run_at, cron, delays over 900 s) are not allowed for this tenant",
+            {"handler": submission.handler, "category": Category.SCHEDULED.value, "allowed": allowed},
+        )
 
 
 def _handler(name: str) -> HandlerSpec:

@@ -92,6 +92,23 @@ class JobStore:
                 _add_sweep(item, job.id, sweep_at)
                 batch.put_item(Item=item)
 
+    def delete(self, tenant_id: str, job_id: str, expected: Iterable[JobStatus] | None = None) -> bool:
+        """Delete a job (only while its status is one of `expected`, when given); False when it
+        is missing or in another status."""
+        params: dict[str, Any] = {"Key": keys.job_key(tenant_id, job_id)}
+        condition = "attribute_exists(PK)"
+        if expected is not None:
+            values = {f":e{i}": status.value for i, status in enumerate(expected)}
+            condition += f" AND #status IN ({', '.join(values)})"
+            params.update(ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values)
+        try:
+            self.table.delete_item(ConditionExpression=condition, **params)
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
     # -- read -----------------------------------------------------------------------------
     def get(self, tenant_id: str, job_id: str, consistent: bool = True) -> Job | None:
         response = self.table.get_item(Key=keys.job_key(tenant_id, job_id), ConsistentRead=consistent)

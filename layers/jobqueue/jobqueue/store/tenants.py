@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from jobqueue import aws, clock, ids, keys
 from jobqueue.models.tenant import LimitOverrides, Role, Tenant
@@ -40,7 +44,9 @@ class TenantStore:
             Key=keys.tenant_profile_key(tenant.tenant_id),
             UpdateExpression=(
                 "SET tenant_id = :id, #name = :name, tier = :tier, overrides = :overrides, "
-                "updated_at = :now, created_at = if_not_exists(created_at, :now)"
+                "updated_at = :now, created_at = if_not_exists(created_at, :now), "
+                # The sparse tenant list of the sweeper's counter reconciliation (GSI2).
+                "GSI2PK = :tenants, GSI2SK = if_not_exists(GSI2SK, :now)"
             ),
             ExpressionAttributeNames={"#name": "name"},
             ExpressionAttributeValues={
@@ -49,9 +55,35 @@ class TenantStore:
                 ":tier": tenant.tier,
                 ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
                 ":now": now,
+                ":tenants": keys.TENANTS_INDEX_PK,
             },
         )
         return tenant
+
+    def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
+        """Up to `limit` tenant ids whose reconciliation is due (oldest due first): one query of
+        the sparse GSI2 partition `TENANTS`, sort key = the tenant's next due time."""
+        response = self.table.query(
+            IndexName="GSI2",
+            KeyConditionExpression=Key("GSI2PK").eq(keys.TENANTS_INDEX_PK)
+            & Key("GSI2SK").lte(clock.iso(now)),
+            ProjectionExpression="tenant_id",
+            Limit=limit,
+        )
+        return [item["tenant_id"] for item in response.get("Items", []) if "tenant_id" in item]
+
+    def push_reconciliation(self, tenant_id: str, due: datetime) -> None:
+        """The tenant's next reconciliation is at `due` (only if the profile exists)."""
+        try:
+            self.table.update_item(
+                Key=keys.tenant_profile_key(tenant_id),
+                UpdateExpression="SET GSI2PK = :tenants, GSI2SK = :due",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":tenants": keys.TENANTS_INDEX_PK, ":due": clock.iso(due)},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def get(self, tenant_id: str) -> Tenant | None:
         item = self.table.get_item(Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True).get("Item")

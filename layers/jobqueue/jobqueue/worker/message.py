@@ -1,4 +1,5 @@
-"""The SQS message of a job: `{"job_id": ..., "tenant_id": ..., "attempt": n}`.
+"""The SQS message of a job: `{"job_id": ..., "tenant_id": ..., "attempt": n}`, plus
+`"deferrals": k` on a message re-sent because the tenant had no free running slot.
 
 The body names a job and the attempt it was sent for; nothing else in it is trusted.
 """
@@ -20,6 +21,7 @@ class JobMessage(BaseModel):
     job_id: str = Field(min_length=1, max_length=128)
     tenant_id: str = Field(min_length=1, max_length=128)
     attempt: int = Field(ge=0)
+    deferrals: int = Field(default=0, ge=0)
 
 
 def parse_message(body: str | None) -> JobMessage:

@@ -17,26 +17,30 @@ so repeated deferrals cannot push a good job into the dead-letter queue.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from jobqueue import clock
+from jobqueue import clock, job_metrics
 from jobqueue.job_metrics import JobMetrics
 from jobqueue.models.job import Job, JobStatus
+from jobqueue.queueing.bands import band_for
 from jobqueue.queueing.publisher import JobPublisher
 from jobqueue.registry import Registry, get_registry
+from jobqueue.settings import get_settings
 from jobqueue.store.jobs import JobStore
+from jobqueue.tenancy.deferral import deferral_delay
 from jobqueue.worker import claim, outcome, runner, slots
-from jobqueue.worker.message import PoisonMessage, parse_message
+from jobqueue.worker.message import JobMessage, PoisonMessage, parse_message
 
 logger = Logger(child=True)
 
@@ -46,8 +50,8 @@ SAFETY_MARGIN_MS = 5_000
 RESEND_DEFERRED_FROM_RECEIVE = 3
 # Deferred records are made visible again at once instead of after the visibility timeout.
 DEFERRED_VISIBILITY_SECONDS = 0
-# When the tenant has no free slot the message is re-sent with this delay (see slots.py).
-SLOT_RETRY_DELAY_SECONDS = 5
+SLOT_WAIT_REASON = "waiting for a concurrency slot"
+JOBS_DEFERRED = "JobsDeferred"
 
 _RNG = random.Random()
 
@@ -101,6 +105,9 @@ def process_batch(event: dict[str, Any], context: Any, deps: WorkerDeps | None =
             logger.exception("record crashed; SQS redelivers it", extra={"message_id": record.message_id})
             raise
 
+    # Tenants take turns inside the batch: the records run one after the other, so one tenant's
+    # many records must not put another tenant's job behind all of them.
+    event = {**event, "Records": fair_order(event.get("Records", []))}
     response = process_partial_response(event, record_handler, processor, context)
     _make_visible(invocation.deferred, deps)
     logger.info(
@@ -113,6 +120,32 @@ def process_batch(event: dict[str, Any], context: Any, deps: WorkerDeps | None =
         },
     )
     return dict(response)
+
+
+def fair_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records round-robin by tenant (first come first within a tenant and among tenants):
+    [a1, a2, a3, b1] -> [a1, b1, a2, a3]. Partial batch responses name message ids, so the
+    order is free."""
+    by_tenant: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_tenant.setdefault(_tenant_of(record), []).append(record)
+    if len(by_tenant) < 2:
+        return list(records)
+    ordered: list[dict[str, Any]] = []
+    queues = list(by_tenant.values())
+    for turn in range(max(len(q) for q in queues)):
+        ordered += [q[turn] for q in queues if turn < len(q)]
+    return ordered
+
+
+def _tenant_of(record: dict[str, Any]) -> str:
+    group = (record.get("attributes") or {}).get("MessageGroupId")
+    if group:
+        return str(group)
+    try:
+        return str(json.loads(record.get("body") or "").get("tenant_id", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 def handle_record(record: SQSRecord, invocation: Invocation, deps: WorkerDeps) -> str:
@@ -141,8 +174,7 @@ def handle_record(record: SQSRecord, invocation: Invocation, deps: WorkerDeps) -
         # It would not fit in what is left; a fresh invocation runs it with its full timeout.
         return _defer(record, invocation, deps, "the job's timeout does not fit in the time left")
     if not slots.acquire_slot(job):
-        deps.publisher.send(job, delay_seconds=SLOT_RETRY_DELAY_SECONDS)
-        return "re-sent: tenant at its concurrency limit"
+        return _wait_for_slot(job, message, now, deps, log)
     claimed = claim.claim(deps.store, job, now)
     if claimed is None:
         slots.release_slot(job, requeued=True)
@@ -174,6 +206,48 @@ def _run_claimed(
         return status
     finally:
         metrics.flush()
+
+
+def _wait_for_slot(
+    job: Job, message: JobMessage, now: datetime, deps: WorkerDeps, log: dict[str, Any]
+) -> str:
+    """The tenant is at its concurrency limit: the job stays queued and comes back later in a NEW
+    message (`deferrals + 1`, DelaySeconds growing to 60 s), so its receive count starts again at
+    0 and no limit ever pushes it toward the dead-letter queue; its retry budget is untouched.
+    The received message is acknowledged (deleted by Lambda) once the new one is sent; a failed
+    send reports the record as failed instead. docs/tenancy.md, "Waiting for a slot"."""
+    delay = deferral_delay(message.deferrals, deps.rng)
+    grace = get_settings().dispatch_grace_seconds
+    # Push the sweeper's dispatch check past the wait, or it re-sends the job meanwhile.
+    waiting = deps.store.transition(
+        job.tenant_id,
+        job.id,
+        [JobStatus.QUEUED],
+        {"status_reason": SLOT_WAIT_REASON},
+        sweep_at=now + timedelta(seconds=delay + grace),
+        condition=("#slot_att = :slot_att", {"#slot_att": "attempts"}, {":slot_att": job.attempts}),
+    )
+    if waiting is None:
+        logger.info("no-op: the job moved on while waiting for a slot", extra=log)
+        return "skipped: job moved on"
+    deps.publisher.sqs.send_message(
+        QueueUrl=get_settings().queue_url(band_for(waiting.priority, waiting.tier)),
+        MessageBody=_deferred_body(waiting, message.deferrals + 1),
+        MessageGroupId=waiting.tenant_id,
+        DelaySeconds=delay,
+    )
+    job_metrics.emit(waiting, JOBS_DEFERRED)
+    logger.info(
+        "deferred: tenant at its concurrency limit",
+        extra={**log, "deferrals": message.deferrals + 1, "delay_seconds": delay},
+    )
+    return "deferred: tenant at its concurrency limit"
+
+
+def _deferred_body(job: Job, deferrals: int) -> str:
+    return json.dumps(
+        {"job_id": job.id, "tenant_id": job.tenant_id, "attempt": job.attempts, "deferrals": deferrals}
+    )
 
 
 def _defer(record: SQSRecord, invocation: Invocation, deps: WorkerDeps, why: str) -> str:

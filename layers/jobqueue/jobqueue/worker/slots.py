@@ -1,33 +1,44 @@
 """Tenant concurrency: THE hook for `max_concurrent_jobs` (enforced at execution).
 
-For now every request is granted. The tenancy issue replaces these two functions with a
-conditional counter (`running < limit`, ADD on the tenant counter item, sharded if hot), and the
-sweeper's counter reconciliation repairs any drift.
+- `acquire_slot` is called once per claim attempt, before the claim write: one conditional write
+  on the tenant's counter (`jobqueue.tenancy.counters.acquire_running`: `running < limit`, and
+  the job moves from waiting to running in the same write, decision 006). False means "not now":
+  the worker defers the message without claiming the job (a new message with a growing delay,
+  docs/tenancy.md "Waiting for a slot"), so a bounced job never nears the dead-letter queue.
+- `release_slot` is called exactly once per granted slot: by the worker after its outcome write
+  won (or at once if its claim lost a race, `requeued=True`), or by the sweeper when its
+  conditional recovery of a lost worker's job won. The two are exclusive (both are conditional
+  writes on the same job attempt). `requeued=True` when the job is waiting again.
 
-Contract for the implementation:
-- `acquire_slot` is called once per claim attempt, before the claim write. False means "not
-  now": the worker then defers the message without claiming the job (re-sent with a delay, so a
-  bounced receive never pushes a good job towards the dead-letter queue).
-- `release_slot` is called exactly once per granted slot: by the worker after it records the
-  outcome (or at once if its claim lost a race), or by the sweeper when it recovers the job from
-  a lost worker. The two are exclusive (both are conditional writes on the same job attempt).
-  `requeued=True` when the job is waiting again (a retry, or the undo of a lost claim), which
-  maps onto `jobqueue.tenancy.counters.release_running(requeued=...)`.
-
-Until then nothing moves a job out of the tenant's `waiting` count at claim time; the sweeper's
-counter reconciliation (jobqueue.sweeper.reconcile_counters) is the other half of that issue.
+The limit is the tenant's effective `max_concurrent_jobs` (overrides included) from the profile
+cache (`service.profiles`, at most 5 s old, so one read per tenant per batch at most). A counter
+that drifted (a crash between a job write and its counter write) is repaired by the sweeper's
+reconciliation.
 """
 
 from __future__ import annotations
 
+from aws_lambda_powertools import Logger
+
 from jobqueue.models.job import Job
+from jobqueue.tenancy import counters
+from jobqueue.tenancy.waiting import effective_limits
+
+logger = Logger(child=True)
 
 
 def acquire_slot(job: Job) -> bool:
-    """Take one of the tenant's running slots for `job`. Always granted until the tenancy issue."""
-    return True
+    """Take one of the tenant's running slots for `job` (and move it out of waiting)."""
+    limit = effective_limits(job.tenant_id, job.tier).max_concurrent_jobs
+    return counters.acquire_running(job.tenant_id, limit)
 
 
 def release_slot(job: Job, requeued: bool = False) -> None:
-    """Give back the slot taken for `job`. A no-op until the tenancy issue."""
-    return None
+    """Give back the slot taken for `job`; never raises (reconciliation repairs a lost write)."""
+    try:
+        counters.release_running(job.tenant_id, requeued=requeued)
+    except Exception:
+        logger.exception(
+            "running slot not given back; reconciliation repairs it",
+            extra={"tenant_id": job.tenant_id, "job_id": job.id, "requeued": requeued},
+        )

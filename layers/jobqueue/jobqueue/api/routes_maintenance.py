@@ -1,0 +1,39 @@
+"""`/v1/maintenance-jobs`: the tenant's standard maintenance schedules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from jobqueue.api.auth import current_tenant
+from jobqueue.api.openapi import JobBatch, responses
+from jobqueue.scheduling.maintenance import DEFAULT_RETENTION_DAYS, create_maintenance_jobs
+
+router = Router()
+
+
+class MaintenanceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS,
+        ge=1,
+        le=3650,
+        description="cleanup deletes finished jobs older than this",
+    )
+
+
+@router.post(
+    "/",
+    summary="Create the standard maintenance schedules (idempotent)",
+    tags=["maintenance"],
+    responses=responses(201, "the maintenance jobs (200 when they all existed)", JobBatch, 403),
+)
+def create_maintenance(request: Annotated[MaintenanceRequest | None, Body()] = None) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    retention = (request or MaintenanceRequest()).retention_days
+    jobs, created = create_maintenance_jobs(tenant, retention)
+    return {"jobs": [job.public() for job in jobs]}, 201 if created else 200

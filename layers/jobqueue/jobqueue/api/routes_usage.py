@@ -1,0 +1,30 @@
+"""`/v1/usage`: the calling tenant's counters and limits, and optionally a window's statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AwareDatetime
+
+from jobqueue import clock
+from jobqueue.api.auth import current_tenant
+from jobqueue.tenancy import usage
+
+router = Router()
+
+
+@router.get("/", summary="Tenant usage: counters, limits, warnings; window statistics", tags=["usage"])
+def get_usage(
+    start: Annotated[AwareDatetime | None, Query(description="RFC 3339; with `end`")] = None,
+    end: Annotated[
+        AwareDatetime | None, Query(description="RFC 3339, after `start`, at most 31 days")
+    ] = None,
+) -> Any:
+    tenant = current_tenant(router.current_event.raw_event)
+    window = usage.check_window(start, end)
+    answer = usage.current_usage(tenant, clock.now())
+    if window is not None:
+        answer["window"] = usage.window_stats(tenant.tenant_id, *window)
+    return answer

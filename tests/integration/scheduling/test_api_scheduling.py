@@ -1,0 +1,523 @@
+"""Scheduling through the real handlers on moto: the api (run_at, long delays, cron, PATCH,
+cancel, depends_on, maintenance jobs), the dispatcher (schedule fires) and the stream function
+(dependency release), with the clock frozen at NOW."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+import dispatcher_app
+import pytest
+import stream_app
+from botocore.exceptions import ClientError
+
+from jobqueue import clock, ids
+from jobqueue.ids import hash_key
+from jobqueue.models.job import Category, JobStatus
+from jobqueue.registry import JobContext, get_registry
+from jobqueue.scheduling import schedules
+from jobqueue.service import profiles
+from jobqueue.settings import get_settings
+from jobqueue.store.jobs import JobStore
+from tests.integration.api.conftest import ADMIN_KEY, IDEMPOTENCY_TABLE, ApiClient, principal, put_tenant
+from tests.integration.scheduling.conftest import NOW
+from tests.integration.scheduling.test_dispatcher_function import LambdaContext
+from tests.support.events import FakeLambdaContext
+from tests.support.factories import make_job
+
+BUS = "jobqueue-test-bus"
+
+
+class Harness(ApiClient):
+    """The api client plus the dispatcher, the stream function and the scheduler."""
+
+    def __init__(self, env):
+        super().__init__(env.aws)
+        self.env = env
+        self.seen: set[str] = set()
+
+    # -- scheduler ---------------------------------------------------------------------------
+    def schedule(self, job_id: str, suffix: str = "", tenant_id: str = "acme") -> dict:
+        return self.env.schedule(schedules.schedule_name(tenant_id, job_id, suffix))
+
+    def has_schedule(self, job_id: str, suffix: str = "") -> bool:
+        return schedules.schedule_name("acme", job_id, suffix) in self.env.names()
+
+    def fire(self, job_id: str, suffix: str = "", scheduled_time: str | None = None) -> dict:
+        """Invoke the dispatcher with the schedule's own input (as the Scheduler would)."""
+        text = self.schedule(job_id, suffix)["Target"]["Input"]
+        if scheduled_time is not None:
+            text = text.replace(schedules.SCHEDULED_TIME, scheduled_time)
+        return dispatcher_app.lambda_handler(json.loads(text), LambdaContext())
+
+    # -- stream ------------------------------------------------------------------------------
+    def stream_batch(self, replay: bool = False) -> dict:
+        """The table's stream records not handed to the stream function yet (all with replay)."""
+        streams = boto3.client("dynamodbstreams")
+        arn = JobStore().table.latest_stream_arn
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records = []
+        for record in streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]:
+            number = record["dynamodb"]["SequenceNumber"]
+            if number in self.seen and not replay:
+                continue
+            self.seen.add(number)
+            record["eventSourceARN"] = arn
+            moment = record["dynamodb"].get("ApproximateCreationDateTime")
+            if moment is not None and not isinstance(moment, int | float):
+                record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
+            records.append(record)
+        return {"Records": records}
+
+    def run_stream(self, replay: bool = False) -> dict:
+        return stream_app.lambda_handler(self.stream_batch(replay), FakeLambdaContext())
+
+    def finish(self, job_id: str, status: JobStatus) -> None:
+        """A worker's final write (one conditional transition), then the stream delivers it."""
+        store = JobStore()
+        store.transition("acme", job_id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING})
+        store.transition(
+            "acme", job_id, [JobStatus.PROCESSING], {"status": status, "completed_at": clock.now()}
+        )
+        assert self.run_stream()["batchItemFailures"] == []
+
+    def sent_job_ids(self) -> list[str]:
+        """Job ids of the messages on the queues (delayed ones included: moto honours no delay
+        for receive in the past; we read the visible ones and count the delayed)."""
+        found = []
+        sqs = boto3.client("sqs")
+        for url in self.aws.queue_urls.values():
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                found.append(json.loads(message["Body"])["job_id"])
+        return found
+
+    def job(self, job_id: str) -> dict:
+        response = self.call("api_get_job", job_id=job_id)
+        assert response.status == 200, response.body
+        return response.body
+
+
+@pytest.fixture
+def h(scheduling_env, monkeypatch) -> Harness:
+    boto3.client("dynamodb").create_table(
+        TableName=IDEMPOTENCY_TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    boto3.client("events").create_event_bus(Name=BUS)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
+    monkeypatch.setenv("ADMIN_KEY_HASH", hash_key(ADMIN_KEY))
+    monkeypatch.setenv("EVENT_BUS_NAME", BUS)
+    get_settings.cache_clear()
+    profiles.forget()
+    put_tenant("acme", 2, list(Category))
+    put_tenant("globex", 2, list(Category))
+    put_tenant("plain", 3, [Category.CUSTOM_PROCESSING])
+    harness = Harness(scheduling_env)
+    harness.run_stream()  # the tenants' writes are not jobs: start after them
+    yield harness
+    profiles.forget()
+    get_settings.cache_clear()
+
+
+def iso(delta: timedelta) -> str:
+    return (NOW + delta).isoformat()
+
+
+# -- run_at and delays -----------------------------------------------------------------------
+def test_a_run_at_within_900_seconds_is_queued_with_an_sqs_delay_and_no_schedule(h):
+    response = h.submit({"handler": "echo", "run_at": iso(timedelta(minutes=10))})
+
+    assert response.status == 201, response.body
+    assert response.body["status"] == "queued" and response.body["type"] == "scheduled"
+    assert response.body["scheduled_for"].startswith("2026-03-02T09:10:00")
+    assert h.queued_message_count() == 1
+    assert h.env.names() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "job_type"),
+    [("run_at", iso(timedelta(hours=2)), "scheduled"), ("delay_seconds", 7200, "delayed")],
+)
+def test_a_time_beyond_900_seconds_waits_pending_for_a_one_shot_schedule(h, field, value, job_type):
+    response = h.submit({"handler": "echo", field: value})
+
+    assert response.status == 201, response.body
+    job = response.body
+    assert job["status"] == "pending" and job["type"] == job_type
+    assert h.queued_message_count() == 0
+    schedule = h.schedule(job["id"])
+    assert schedule["ScheduleExpression"] == "at(2026-03-02T10:59:00)"  # the minute before
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert json.loads(schedule["Target"]["Input"]) == {
+        "action": "dispatch",
+        "tenant_id": "acme",
+        "job_id": job["id"],
+    }
+    assert "GSI2PK" not in JobStore().raw_item("acme", job["id"])  # nothing for the sweeper
+
+
+def test_the_one_shot_fire_queues_the_job_with_the_seconds_left_as_delay(h, monkeypatch):
+    job = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=2))}).body
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=2, seconds=-60))
+
+    outcome = h.fire(job["id"])
+
+    assert outcome["result"] == "queued"
+    assert h.job(job["id"])["status"] == "queued"
+    assert h.queued_message_count() == 1
+    assert h.fire(job["id"])["result"] == "ignored"  # a repeated fire changes nothing
+    assert h.queued_message_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("run_at", "message"),
+    [
+        (iso(-timedelta(minutes=5)), "must not be in the past"),
+        (iso(timedelta(days=366)), "at most 365 days ahead"),
+    ],
+)
+def test_a_run_at_in_the_past_or_over_a_year_ahead_answers_422_and_writes_nothing(h, run_at, message):
+    response = h.submit({"handler": "echo", "run_at": run_at})
+
+    assert response.status == 422 and response.details == {"run_at": message}
+    assert h.jobs_in_table() == [] and h.env.names() == []
+
+
+@pytest.mark.parametrize(
+    "fields", [{"run_at": iso(timedelta(minutes=5))}, {"cron": "0 * * * *"}, {"delay_seconds": 3600}]
+)
+def test_scheduling_without_the_scheduled_category_answers_403(h, fields):
+    response = h.submit({"handler": "echo", **fields}, principal=principal("plain", 3))
+
+    assert response.status == 403 and response.error_code == "job_type_not_allowed"
+    assert response.details["category"] == "scheduled"
+
+
+def test_a_short_delay_needs_no_scheduled_category(h):
+    response = h.submit({"handler": "echo", "delay_seconds": 60}, principal=principal("plain", 3))
+
+    assert response.status == 201 and response.body["status"] == "queued"
+
+
+def test_when_the_schedule_cannot_be_created_nothing_is_accepted_and_503_says_retry(h, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "CreateSchedule"
+        )
+
+    monkeypatch.setattr(schedules, "create_one_shot", refuse)
+
+    response = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=3))})
+
+    assert response.status == 503 and response.error_code == "service_unavailable"
+    assert h.jobs_in_table() == []
+
+
+def test_cancelling_a_pending_one_shot_deletes_its_schedule(h):
+    job = h.submit({"handler": "echo", "run_at": iso(timedelta(days=2))}).body
+    assert h.has_schedule(job["id"])
+
+    response = h.call("api_cancel_job", job_id=job["id"])
+
+    assert response.status == 200 and response.body["status"] == "cancelled"
+    assert not h.has_schedule(job["id"])
+
+
+def test_a_batch_may_hold_far_run_ats_but_not_cron_or_depends_on(h):
+    far = {"handler": "echo", "run_at": iso(timedelta(hours=5))}
+    response = h.call("api_submit_batch", body={"jobs": [{"handler": "echo"}, far]})
+
+    assert response.status == 201, response.body
+    now_job, later = response.body["jobs"]
+    assert now_job["status"] == "queued" and later["status"] == "pending"
+    assert h.has_schedule(later["id"])
+
+    refused = h.call(
+        "api_submit_batch", body={"jobs": [{"handler": "echo"}, {"handler": "echo", "cron": "0 * * * *"}]}
+    )
+    assert refused.status == 422 and "jobs.1.cron" in refused.details
+
+
+# -- cron ------------------------------------------------------------------------------------
+def _recurring(h, **fields) -> dict:
+    response = h.submit({"handler": "echo", "payload": {"tick": 1}, "cron": "*/5 * * * *", **fields})
+    assert response.status == 201, response.body
+    return response.body
+
+
+def test_a_cron_job_is_a_pending_recurring_parent_with_its_schedule(h):
+    job = _recurring(h, timezone="Europe/Berlin", max_runs=2)
+
+    assert job["status"] == "pending" and job["type"] == "recurring" and job["enabled"] is True
+    assert job["next_run_at"].startswith("2026-03-02T09:05:00")
+    schedule = h.schedule(job["id"], "-a")
+    assert schedule["ScheduleExpression"] == "cron(0/5 * * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Berlin" and schedule["State"] == "ENABLED"
+    assert h.queued_message_count() == 0
+
+
+def test_each_slot_makes_one_run_listed_by_parent_id_and_max_runs_completes_the_parent(h):
+    job = _recurring(h, max_runs=2)
+
+    first = h.fire(job["id"], "-a", "2026-03-02T09:05:00Z")
+    again = h.fire(job["id"], "-a", "2026-03-02T09:05:00Z")
+    listed = h.call("api_list_jobs", query={"parent_id": job["id"]}).body["jobs"]
+
+    assert first["result"] == "run_created" and again["result"] == "duplicate"
+    assert [run["id"] for run in listed] == [ids.run_id(job["id"], NOW + timedelta(minutes=5))]
+    assert listed[0]["status"] == "queued" and listed[0]["parent_id"] == job["id"]
+    assert h.job(job["id"])["run_count"] == 1
+
+    assert h.fire(job["id"], "-a", "2026-03-02T09:10:00Z")["result"] == "completed"
+    parent = h.job(job["id"])
+    assert parent["status"] == "completed" and parent["run_count"] == 2
+    assert not h.has_schedule(job["id"], "-a")
+
+
+def test_pause_disables_the_schedules_and_stops_runs_resume_brings_them_back(h):
+    job = _recurring(h)
+
+    paused = h.call("api_patch_job", job_id=job["id"], body={"enabled": False})
+    assert paused.status == 200 and paused.body["enabled"] is False
+    assert h.schedule(job["id"], "-a")["State"] == "DISABLED"
+    assert h.fire(job["id"], "-a", "2026-03-02T09:05:00Z")["result"] == "ignored"
+    assert h.call("api_list_jobs", query={"parent_id": job["id"]}).body["jobs"] == []
+
+    resumed = h.call("api_patch_job", job_id=job["id"], body={"enabled": True})
+    assert resumed.status == 200 and resumed.body["enabled"] is True
+    assert h.schedule(job["id"], "-a")["State"] == "ENABLED"
+    assert h.fire(job["id"], "-a", "2026-03-02T09:10:00Z")["result"] == "run_created"
+
+
+def test_patch_of_a_non_recurring_or_finished_job_answers_409(h):
+    plain = h.submit({"handler": "echo"}).body
+    assert h.call("api_patch_job", job_id=plain["id"], body={"enabled": False}).status == 409
+
+    job = _recurring(h)
+    h.call("api_cancel_job", job_id=job["id"])
+    response = h.call("api_patch_job", job_id=job["id"], body={"enabled": True})
+    assert response.status == 409 and response.details["status"] == "cancelled"
+
+
+def test_cancelling_a_recurring_job_deletes_its_schedules_and_no_run_starts(h):
+    job = _recurring(h)
+
+    response = h.call("api_cancel_job", job_id=job["id"])
+
+    assert response.status == 200 and response.body["status"] == "cancelled"
+    assert h.env.names() == []
+    assert (
+        dispatcher_app.lambda_handler(
+            {
+                "action": "cron",
+                "tenant_id": "acme",
+                "job_id": job["id"],
+                "scheduled_time": "2026-03-02T09:05:00Z",
+            },
+            LambdaContext(),
+        )["result"]
+        == "ignored"
+    )
+    assert h.call("api_retry_job", job_id=job["id"]).status == 409  # a schedule is not retried
+
+
+def test_a_bad_cron_or_zone_answers_422_naming_the_field(h):
+    assert "cron" in h.submit({"handler": "echo", "cron": "0 0 30 2 *"}).details
+    assert (
+        "timezone" in h.submit({"handler": "echo", "cron": "0 * * * *", "timezone": "Mars/Olympus"}).details
+    )
+    assert h.jobs_in_table() == [] and h.env.names() == []
+
+
+# -- depends_on ------------------------------------------------------------------------------
+def test_depends_on_a_missing_or_foreign_job_answers_422_naming_them(h):
+    foreign = h.submit({"handler": "echo"}, principal=principal("globex")).body["id"]
+    missing = "01JQ8Z6Y3K4M5N6P7Q8R9S0T1V"
+
+    response = h.submit({"handler": "echo", "depends_on": [foreign, missing]})
+
+    assert response.status == 422
+    assert response.details["missing"] == [foreign, missing]
+    assert h.jobs_in_table() == []
+
+
+def test_a_child_waits_pending_and_is_queued_when_its_parent_completes(h):
+    parent = h.submit({"handler": "echo"}).body
+    child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
+    assert child["status"] == "pending" and child["depends_on"] == [parent["id"]]
+    assert child["status_reason"] == f"waiting for {parent['id']}"
+    h.sent_job_ids()  # drain the parent's message
+
+    h.finish(parent["id"], JobStatus.COMPLETED)
+
+    assert h.job(child["id"])["status"] == "queued"
+    assert h.sent_job_ids() == [child["id"]]
+    # A redelivered stream batch changes nothing and sends nothing.
+    assert h.run_stream(replay=True)["batchItemFailures"] == []
+    assert h.sent_job_ids() == []
+
+
+def test_a_child_of_two_parents_waits_for_both(h):
+    a, b = (h.submit({"handler": "echo"}).body["id"] for _ in range(2))
+    child = h.submit({"handler": "echo", "depends_on": [a, b]}).body["id"]
+
+    h.finish(a, JobStatus.COMPLETED)
+    assert h.job(child)["status"] == "pending"
+    h.finish(b, JobStatus.COMPLETED)
+    assert h.job(child)["status"] == "queued"
+
+
+@pytest.mark.parametrize("status", [JobStatus.FAILED, JobStatus.TIMED_OUT])
+def test_a_parent_that_fails_cancels_its_dependents_down_the_chain_naming_it(h, status):
+    a = h.submit({"handler": "echo"}).body["id"]
+    b = h.submit({"handler": "echo", "depends_on": [a]}).body["id"]
+    c = h.submit({"handler": "echo", "depends_on": [b]}).body["id"]
+
+    h.finish(a, status)
+    assert h.run_stream()["batchItemFailures"] == []  # b's cancel reaches the stream too
+
+    assert h.job(b)["status"] == "cancelled"
+    assert h.job(b)["status_reason"] == f"dependency {a} is {status.value}"
+    assert h.job(c)["status"] == "cancelled" and h.job(c)["status_reason"] == f"dependency {b} is cancelled"
+
+
+def test_cancelling_a_parent_cancels_its_dependents(h):
+    a = h.submit({"handler": "echo"}).body["id"]
+    b = h.submit({"handler": "echo", "depends_on": [a]}).body["id"]
+
+    h.call("api_cancel_job", job_id=a)
+    h.run_stream()
+
+    assert h.job(b)["status"] == "cancelled"
+
+
+def test_a_parent_finished_before_the_submit_settles_the_child_at_once(h):
+    done = make_job(status=JobStatus.COMPLETED)
+    failed = make_job(status=JobStatus.FAILED)
+    JobStore().create(done)
+    JobStore().create(failed)
+
+    ready = h.submit({"handler": "echo", "depends_on": [done.id]}).body
+    blocked = h.submit({"handler": "echo", "depends_on": [done.id, failed.id]}).body
+
+    assert ready["status"] == "queued"
+    assert (
+        blocked["status"] == "cancelled" and blocked["status_reason"] == f"dependency {failed.id} is failed"
+    )
+
+
+def test_a_far_one_shot_child_stays_pending_after_its_parent_until_its_schedule_fires(h, monkeypatch):
+    parent = h.submit({"handler": "echo"}).body["id"]
+    child = h.submit({"handler": "echo", "depends_on": [parent], "run_at": iso(timedelta(hours=1))}).body
+    assert h.has_schedule(child["id"])
+
+    h.finish(parent, JobStatus.COMPLETED)
+    assert h.job(child["id"])["status"] == "pending"
+
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=59))
+    assert h.fire(child["id"])["result"] == "queued"
+
+
+def test_a_recurring_job_cannot_depend_on_others(h):
+    parent = h.submit({"handler": "echo"}).body["id"]
+
+    response = h.submit({"handler": "echo", "cron": "0 * * * *", "depends_on": [parent]})
+
+    assert response.status == 422 and "depends_on" in response.details
+
+
+# -- maintenance -----------------------------------------------------------------------------
+def _maintenance(h, body=None, who="acme"):
+    return h.call("api_submit_job", path="/v1/maintenance-jobs", body=body, principal=principal(who))
+
+
+def test_maintenance_jobs_are_created_once_and_a_second_call_answers_the_same_jobs(h):
+    first = _maintenance(h, {"retention_days": 7})
+    second = _maintenance(h)
+
+    assert first.status == 201, first.body
+    assert second.status == 200
+    assert [j["id"] for j in first.body["jobs"]] == ["maint-cleanup-old-jobs", "maint-usage-report"]
+    assert [j["id"] for j in second.body["jobs"]] == [j["id"] for j in first.body["jobs"]]
+    cleanup, report = first.body["jobs"]
+    assert (
+        cleanup["type"] == "recurring"
+        and cleanup["cron"] == "0 3 * * *"
+        and cleanup["payload"] == {"older_than_days": 7}
+    )
+    assert report["handler"] == "usage_report" and report["category"] == "maintenance"
+    assert h.has_schedule("maint-cleanup-old-jobs", "-a") and h.has_schedule("maint-usage-report", "-a")
+    assert len(h.jobs_in_table()) == 2
+
+
+def test_maintenance_jobs_need_the_maintenance_and_scheduled_categories(h):
+    response = _maintenance(h, who="plain")
+
+    assert response.status == 403 and response.error_code == "job_type_not_allowed"
+
+
+def test_a_maintenance_fire_makes_a_run_of_its_handler(h):
+    _maintenance(h)
+
+    outcome = h.fire("maint-cleanup-old-jobs", "-a", "2026-03-03T03:00:00Z")
+
+    assert outcome["result"] == "run_created"
+    run = h.job(outcome["job_id"])
+    assert run["handler"] == "cleanup_old_jobs" and run["parent_id"] == "maint-cleanup-old-jobs"
+
+
+def _run_handler(name, payload, tenant_id="acme"):
+    spec = get_registry().get(name)
+    job = make_job(
+        tenant_id=tenant_id, handler=name, category=Category.MAINTENANCE, status=JobStatus.PROCESSING
+    )
+    return spec.func(spec.payload_model.model_validate(payload), JobContext(job=job, timeout_seconds=60))
+
+
+def test_cleanup_deletes_only_the_tenants_finished_jobs_older_than_the_retention(h):
+    store = JobStore()
+    old = NOW - timedelta(days=40)
+    stale = [make_job(status=s, completed_at=old) for s in (JobStatus.COMPLETED, JobStatus.FAILED)]
+    keep = [
+        make_job(status=JobStatus.COMPLETED, completed_at=NOW - timedelta(days=3)),
+        make_job(status=JobStatus.QUEUED),
+        make_job(tenant_id="globex", status=JobStatus.COMPLETED, completed_at=old),
+    ]
+    for job in stale + keep:
+        store.create(job)
+
+    result = _run_handler("cleanup_old_jobs", {"older_than_days": 30})
+
+    assert result["deleted"] == 2
+    assert all(store.get(j.tenant_id, j.id) is None for j in stale)
+    assert all(store.get(j.tenant_id, j.id) is not None for j in keep)
+
+
+def test_usage_report_counts_the_tenants_jobs_by_status(h):
+    for status in (JobStatus.COMPLETED, JobStatus.COMPLETED, JobStatus.FAILED):
+        JobStore().create(make_job(status=status))
+
+    report = _run_handler("usage_report", {})
+
+    assert report["jobs_by_status"]["completed"] == 2 and report["jobs_by_status"]["failed"] == 1
+    assert report["total_jobs"] == 3
+
+
+def test_reconcile_counters_reconciles_the_jobs_own_tenant(h, monkeypatch):
+    from jobqueue.tenancy import counters
+
+    called = []
+    monkeypatch.setattr(
+        counters, "reconcile_tenant", lambda tenant_id, **kw: called.append(tenant_id) or True
+    )
+
+    assert _run_handler("reconcile_counters", {}, tenant_id="globex") == {
+        "tenant_id": "globex",
+        "changed": True,
+    }
+    assert called == ["globex"]
