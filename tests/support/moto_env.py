@@ -85,8 +85,11 @@ def moto_env(env: dict[str, str] | None = None) -> Iterator[AwsEnv]:
             )["QueueUrl"]
             os.environ[f"QUEUE_URL_{band.value.upper()}"] = urls[band]
         os.environ.update(
-            JOBS_TABLE_NAME=TABLE_NAME, DEAD_LETTER_QUEUE_URL=dlq, POWERTOOLS_METRICS_NAMESPACE="JobQueue",
-            POWERTOOLS_SERVICE_NAME="jobqueue", **(env or {}),
+            JOBS_TABLE_NAME=TABLE_NAME,
+            DEAD_LETTER_QUEUE_URL=dlq,
+            POWERTOOLS_METRICS_NAMESPACE="JobQueue",
+            POWERTOOLS_SERVICE_NAME="jobqueue",
+            **(env or {}),
         )
         get_settings.cache_clear()
         try:
