@@ -56,7 +56,7 @@ test: lint template-check
 	$(PY) -m pytest -q
 
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench.local_stack
 
 build: sam-venv
 	$(SAM_VENV)/bin/sam build --template template.yaml
