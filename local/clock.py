@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from local.cron import ExpressionError, ScheduleExpression
+from local.loop import BackgroundLoop
 
 log = logging.getLogger("local.clock")
 
@@ -127,7 +128,7 @@ def rule_event(schedule: Schedule, slot: datetime, region: str, account_id: str)
     }
 
 
-class Clock:
+class Clock(BackgroundLoop):
     """One thread: every `tick` seconds fires what is due; every `scan_every` seconds reads
     moto's schedules."""
 
@@ -143,6 +144,7 @@ class Clock:
         scan_every: float = 1.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
+        super().__init__("clock")
         self.targets = targets
         self.scheduler = scheduler
         self.region = region
@@ -153,8 +155,6 @@ class Clock:
         self.now = now
         self._states: dict[str, _State] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="clock", daemon=True)
         self.fires: list[Fire] = []
         self._last_scan = 0.0
 
@@ -190,17 +190,6 @@ class Clock:
         return slot
 
     # -- running
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -28,6 +28,7 @@ from typing import Any
 
 from local.filters import parse_filters, record_matches
 from local.functions import FunctionError, FunctionSpec
+from local.loop import BackgroundLoop
 from local.template import TemplateError
 
 LONG_POLL_SECONDS = 1  # short enough that Ctrl-C stops the pollers at once
@@ -154,7 +155,7 @@ def failed_message_ids(result: Any, records: list[dict[str, Any]], report_failur
 Invoke = Callable[..., Any]  # (function logical id, event) -> result; raises FunctionError
 
 
-class SqsPoller:
+class SqsPoller(BackgroundLoop):
     """One poller thread per event source; batches run on up to `max_concurrency` threads."""
 
     def __init__(
@@ -166,31 +167,27 @@ class SqsPoller:
         region: str,
         verbose: bool = False,
     ):
+        super().__init__(source.name)
         self.source = source
         self.sqs = sqs
         self.invoke = invoke
         self.say = say
         self.region = region
         self.verbose = verbose
-        self._stop = threading.Event()
         self._slots = threading.Semaphore(source.max_concurrency)
         self._executor = ThreadPoolExecutor(source.max_concurrency, thread_name_prefix=source.name)
-        self._thread = threading.Thread(target=self._run, name=source.name, daemon=True)
         self.batches = 0
         self.messages = 0
         self.failed_batches = 0
 
-    def start(self) -> None:
-        if self.source.enabled:
-            self._thread.start()
+    def enabled(self) -> bool:
+        return self.source.enabled
 
-    def request_stop(self) -> None:
-        self._stop.set()
+    def join_timeout(self) -> float:
+        return LONG_POLL_SECONDS + self.source.window_seconds + 2
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=LONG_POLL_SECONDS + self.source.window_seconds + 2)
+        super().stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:

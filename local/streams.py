@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 
 from local.filters import parse_filters, record_matches
 from local.functions import FunctionError, FunctionSpec
+from local.loop import BackgroundLoop
 from local.template import TemplateError
 
 POLL_INTERVAL_SECONDS = 0.25
@@ -151,7 +151,7 @@ def failed_from(result: Any, records: list[dict[str, Any]], report_failures: boo
     return first
 
 
-class StreamPoller:
+class StreamPoller(BackgroundLoop):
     def __init__(
         self,
         source: StreamSource,
@@ -170,8 +170,7 @@ class StreamPoller:
         self.region = region
         self.verbose = verbose
         self.name = f"stream:{source.label}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        super().__init__(self.name)
         self._iterators: dict[str, str] = {}
         self.batches = 0
         self.records = 0
@@ -188,17 +187,11 @@ class StreamPoller:
                 ShardIteratorType=self.source.starting_position,
             )["ShardIterator"]
 
-    def start(self) -> None:
-        if self.source.enabled:
-            self._thread.start()
+    def enabled(self) -> bool:
+        return self.source.enabled
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self.source.window_seconds + 3)
+    def join_timeout(self) -> float:
+        return self.source.window_seconds + 3
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -14,12 +14,12 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from jobqueue import aws, clock, keys
+from jobqueue import clock, keys
 from jobqueue.errors import BadRequest
 from jobqueue.ids import ulid_ceiling, ulid_floor
 from jobqueue.models.job import Job, JobStatus
-from jobqueue.settings import get_settings
 from jobqueue.store.serialize import item_to_job, job_to_item, to_attr
+from jobqueue.store.table import TableAdapter
 
 _FILTER_FIELDS = ("type", "handler", "priority", "parent_id")
 
@@ -59,17 +59,8 @@ def is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-class JobStore:
+class JobStore(TableAdapter):
     """The job repository. All writes of a job's state go through `transition`."""
-
-    def __init__(self, table: Any = None):
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table(get_settings().table_name)
-        return self._table
 
     # -- create ---------------------------------------------------------------------------
     def create(self, job: Job, sweep_at: datetime | None = None) -> bool:

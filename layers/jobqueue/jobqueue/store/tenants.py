@@ -10,9 +10,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from jobqueue import aws, clock, ids, keys
+from jobqueue import clock, ids, keys
 from jobqueue.models.tenant import LimitOverrides, Role, Tenant
-from jobqueue.settings import get_settings
+from jobqueue.store.table import TableAdapter
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,8 @@ class ApiKeyRecord:
     tenant_id: str | None = None
 
 
-class TenantStore:
+class TenantStore(TableAdapter):
     """The tenant repository: profiles (`TENANT#<id>`/`PROFILE`) and keys (`KEY#<hash>`/`KEY`)."""
-
-    def __init__(self, table: Any = None):
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table(get_settings().table_name)
-        return self._table
 
     # -- profiles -------------------------------------------------------------------------
     def put(self, tenant: Tenant) -> Tenant:
