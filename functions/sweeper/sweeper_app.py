@@ -1,4 +1,5 @@
-"""Sweeper: every minute, expired leases, lost dispatches and counter reconciliation."""
+"""Sweeper: every minute, expired leases, lost dispatches, pending jobs never armed and counter
+reconciliation."""
 
 from __future__ import annotations
 

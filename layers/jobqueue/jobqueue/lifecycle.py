@@ -18,3 +18,13 @@ def dispatch_check_at(job: Job, now: datetime | None = None) -> datetime:
 def lease_expires_at(job: Job, now: datetime | None = None) -> datetime:
     """A processing job past this time is stuck (its worker crashed): the sweeper recovers it."""
     return (now or clock.now()) + timedelta(seconds=job.timeout_seconds + get_settings().lease_grace_seconds)
+
+
+def pending_check_at(job: Job, now: datetime | None = None) -> datetime:
+    """A pending job's safety net: the sweeper checks it then, in case the process that wrote it
+    died before arming it (schedule, dependents). A one-shot is checked just after its time (and
+    queued if still pending); a dependent or a recurring job one grace after it was written."""
+    grace = timedelta(seconds=get_settings().dispatch_grace_seconds)
+    if job.cron or job.depends_on or job.scheduled_for is None:
+        return (now or clock.now()) + grace
+    return job.scheduled_for + grace

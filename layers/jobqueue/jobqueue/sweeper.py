@@ -5,6 +5,11 @@
   reason "worker lost".
 - queued past its dispatch check: its message was lost or never sent. The message is re-sent and
   the next check pushed out, doubling the grace each time (`dispatches` on the item counts them).
+- pending past its check (`lifecycle.pending_check_at`; the api may have died between writing
+  the record and arming it): a one-shot past its time is queued and sent as the dispatcher
+  would, its schedule deleted; a dependent is settled from its parents (queued, cancelled, or
+  checked again later, doubling the grace); a recurring job gets its missing cron schedules
+  created again, then leaves the index.
 - counter reconciliation: a few tenants per tick (`reconcile_counters`), each tenant's
   waiting/running counter set to the truth counted from its jobs.
 
@@ -23,9 +28,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from jobqueue import clock, job_metrics
+from jobqueue import clock, job_metrics, lifecycle
 from jobqueue.models.job import Job, JobResult, JobStatus
 from jobqueue.queueing.publisher import JobPublisher
+from jobqueue.scheduling import release, schedules
+from jobqueue.scheduling.dispatch import Dispatcher
 from jobqueue.settings import get_settings
 from jobqueue.store.jobs import JobStore
 from jobqueue.store.serialize import item_to_job
@@ -52,6 +59,7 @@ class SweepReport:
     requeued: list[str] = field(default_factory=list)
     timed_out: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
+    pending: dict[str, str] = field(default_factory=dict)  # job id -> what the sweeper did
     cleared: list[str] = field(default_factory=list)
     reconciled: list[str] = field(default_factory=list)
     skipped: int = 0
@@ -62,6 +70,8 @@ class SweepReport:
             "requeued": len(self.requeued),
             "timed_out": len(self.timed_out),
             "redispatched": len(self.redispatched),
+            "pending_repaired": sum(1 for done in self.pending.values() if done != "checked"),
+            "pending_checked": sum(1 for done in self.pending.values() if done == "checked"),
             "cleared": len(self.cleared),
             "counters_corrected": len(self.reconciled),
             "skipped": self.skipped,
@@ -77,6 +87,7 @@ def sweep(
     remaining_ms: Callable[[], int] | None = None,
     max_jobs: int = MAX_JOBS_PER_TICK,
     rng: random.Random | None = None,
+    scheduler: Any = None,
 ) -> SweepReport:
     """One tick. `remaining_ms` is the Lambda context's clock (work stops near the end)."""
     now = now or clock.now()
@@ -94,10 +105,12 @@ def sweep(
             recover_lease(job, now, store, publisher, rng, report)
         elif job.status is JobStatus.QUEUED:
             redispatch(job, int(item.get("dispatches", 0)), now, store, publisher, report)
+        elif job.status is JobStatus.PENDING:
+            check_pending(job, int(item.get("dispatches", 0)), now, store, publisher, scheduler, report)
         elif job.status.is_terminal:
             _clear(job, now, store, report)
         else:
-            report.skipped += 1  # pending: owned by the scheduling code
+            report.skipped += 1
     reconcile_counters(now, remaining_ms=remaining_ms, report=report)
     if len(items) > max_jobs:
         report.stopped_early = True
@@ -172,6 +185,106 @@ def redispatch(
     logger.info(
         "re-dispatched a queued job",
         extra={"job_id": job.id, "tenant_id": job.tenant_id, "dispatches": dispatches + 1},
+    )
+
+
+def check_pending(
+    job: Job,
+    checks: int,
+    now: datetime,
+    store: JobStore,
+    publisher: JobPublisher,
+    scheduler: Any,
+    report: SweepReport,
+) -> None:
+    """A pending job past its check: arm what its submitter may not have (the api process can
+    die between writing the record and creating its schedules or registering its dependents).
+    Errors leave the job due: the next tick tries again."""
+    try:
+        if job.cron:
+            done = _check_recurring(job, now, store, scheduler)
+        elif job.depends_on:
+            done = _check_dependent(job, checks, now, store, publisher)
+        elif job.scheduled_for is not None:
+            done = _check_one_shot(job, now, store, publisher, scheduler)
+        else:
+            done = "cleared" if _clear_pending(job, now, store) else None
+    except Exception:
+        logger.exception("pending job check failed", extra={"job_id": job.id, "tenant_id": job.tenant_id})
+        done = None
+    if done is None:
+        report.skipped += 1
+        return
+    report.pending[job.id] = done
+    log = logger.info if done == "checked" else logger.warning
+    log(f"pending job past its check: {done}", extra={"job_id": job.id, "tenant_id": job.tenant_id})
+
+
+def _check_one_shot(
+    job: Job, now: datetime, store: JobStore, publisher: JobPublisher, scheduler: Any
+) -> str | None:
+    """Past its time and still pending: its schedule never fired (or was never created). Queue
+    and send it as the dispatcher does (conditional pending -> queued, so a late fire no-ops)."""
+    if job.scheduled_for is not None and job.scheduled_for > now:
+        return _push(job, lifecycle.pending_check_at(job, now), None, now, store)
+    result = Dispatcher(store=store, publisher=publisher, scheduler=scheduler).dispatch(job.tenant_id, job.id)
+    if result.result != "queued":  # left pending meanwhile, or not dispatchable: stop watching
+        return "cleared" if _clear_pending(job, now, store) else None
+    try:
+        schedules.delete_for(job.tenant_id, job.id, client=scheduler)
+    except Exception:  # a leftover at() schedule fires into a no-op and deletes itself
+        logger.exception("could not delete the schedule of a swept job", extra={"job_id": job.id})
+    return "queued"
+
+
+def _check_dependent(
+    job: Job, checks: int, now: datetime, store: JobStore, publisher: JobPublisher
+) -> str | None:
+    """Settle it from its parents (the release may never have been registered): queued or
+    cancelled leave the index (the transitions set the dispatch check or clear it); still
+    waiting -> checked again later, the grace doubling per check (`dispatches` counts them)."""
+    result, _ = release.settle(job.tenant_id, job.id, store, publisher, now)
+    if result in (release.QUEUED, release.CANCELLED):
+        return result
+    if result != release.WAITING:
+        return None
+    grace = get_settings().dispatch_grace_seconds
+    next_check = now + timedelta(seconds=grace * 2 ** min(checks + 1, MAX_DISPATCH_DOUBLINGS))
+    if job.scheduled_for is not None and job.scheduled_for > now:
+        next_check = min(next_check, job.scheduled_for + timedelta(seconds=grace))  # its time
+    return _push(job, next_check, checks + 1, now, store)
+
+
+def _check_recurring(job: Job, now: datetime, store: JobStore, scheduler: Any) -> str | None:
+    """Its cron schedules exist (created again when missing), then it leaves the index. A paused
+    job's schedules are not touched (a concurrent resume must not be undone)."""
+    done = "checked"
+    if job.enabled is not False and schedules.missing_recurring(job, client=scheduler):
+        schedules.create_recurring(job, client=scheduler, now=now)
+        done = "schedules_created"
+    return done if _clear_pending(job, now, store) else None
+
+
+def _push(job: Job, next_check: datetime, checks: int | None, now: datetime, store: JobStore) -> str | None:
+    changes = {} if checks is None else {"dispatches": checks}
+    pushed = store.transition(
+        job.tenant_id, job.id, [JobStatus.PENDING], changes, sweep_at=next_check, condition=_still_due(now)
+    )
+    return "checked" if pushed else None
+
+
+def _clear_pending(job: Job, now: datetime, store: JobStore) -> bool:
+    return (
+        store.transition(
+            job.tenant_id,
+            job.id,
+            [JobStatus.PENDING],
+            {},
+            remove=("dispatches",),
+            clear_sweep=True,
+            condition=_still_due(now),
+        )
+        is not None
     )
 
 

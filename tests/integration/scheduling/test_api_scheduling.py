@@ -5,6 +5,7 @@ cancel, depends_on, maintenance jobs), the dispatcher (schedule fires) and the s
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import timedelta
 
 import boto3
@@ -24,7 +25,7 @@ from jobqueue.store.jobs import JobStore
 from tests.integration.api.conftest import ADMIN_KEY, IDEMPOTENCY_TABLE, ApiClient, principal, put_tenant
 from tests.integration.scheduling.conftest import NOW
 from tests.integration.scheduling.test_dispatcher_function import LambdaContext
-from tests.support.events import FakeLambdaContext
+from tests.support.events import FakeLambdaContext, load_event
 from tests.support.factories import make_job
 
 BUS = "jobqueue-test-bus"
@@ -158,7 +159,8 @@ def test_a_time_beyond_900_seconds_waits_pending_for_a_one_shot_schedule(h, fiel
         "tenant_id": "acme",
         "job_id": job["id"],
     }
-    assert "GSI2PK" not in JobStore().raw_item("acme", job["id"])  # nothing for the sweeper
+    # The sweeper's safety net: if the schedule never fires, it queues the job just after its time.
+    assert JobStore().raw_item("acme", job["id"])["GSI2SK"] == "2026-03-02T11:05:00.000Z"
 
 
 def test_the_one_shot_fire_queues_the_job_with_the_seconds_left_as_delay(h, monkeypatch):
@@ -521,3 +523,125 @@ def test_reconcile_counters_reconciles_the_jobs_own_tenant(h, monkeypatch):
         "changed": True,
     }
     assert called == ["globex"]
+
+
+# -- the sweeper: an api that died between the record and its schedules or dependents --------
+GRACE = timedelta(seconds=300)
+
+
+def _died_before_arming(monkeypatch) -> None:
+    """The api process dies right after writing the record: nothing is armed (no schedule, no
+    `dependents` entry on the parents); the client never hears back."""
+    from jobqueue.service import submit
+
+    monkeypatch.setattr(submit, "_arm", lambda *args, **kwargs: None)
+
+
+def _tick(monkeypatch, at: timedelta) -> dict:
+    import sweeper_app
+
+    monkeypatch.setattr(clock, "now", lambda: NOW + at)
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JobQueue")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        return sweeper_app.lambda_handler(load_event("sweeper_tick"), FakeLambdaContext())
+
+
+def _sweep_due(job_id: str) -> str | None:
+    return JobStore().raw_item("acme", job_id).get("GSI2SK")
+
+
+def test_sweeper_queues_a_pending_one_shot_whose_schedule_was_never_created(h, monkeypatch):
+    _died_before_arming(monkeypatch)
+    job = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=2))}).body
+    assert job["status"] == "pending" and h.env.names() == []
+
+    early = _tick(monkeypatch, timedelta(hours=1))  # not due yet: untouched
+    assert early["pending_repaired"] == early["pending_checked"] == 0
+    assert JobStore().get("acme", job["id"]).status is JobStatus.PENDING
+    assert _sweep_due(job["id"]) == clock.iso(NOW + timedelta(hours=2) + GRACE)
+
+    summary = _tick(monkeypatch, timedelta(hours=2) + GRACE + timedelta(seconds=1))
+
+    assert summary["pending_repaired"] == 1
+    assert JobStore().get("acme", job["id"]).status is JobStatus.QUEUED
+    assert h.sent_job_ids() == [job["id"]]
+    assert _sweep_due(job["id"]) > clock.iso(clock.now())  # now watched by its dispatch check
+    assert _tick(monkeypatch, timedelta(hours=2) + GRACE + timedelta(seconds=2))["pending_repaired"] == 0
+
+
+def test_sweeper_queues_a_pending_dependent_whose_parent_completed_unreleased(h, monkeypatch):
+    parent = h.submit().body
+    _died_before_arming(monkeypatch)
+    child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
+    h.finish(parent["id"], JobStatus.COMPLETED)  # the parent has no `dependents`: nobody releases
+    assert h.job(child["id"])["status"] == "pending"
+
+    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    assert summary["pending_repaired"] == 1
+    assert h.job(child["id"])["status"] == "queued"
+    assert child["id"] in h.sent_job_ids()
+
+
+def test_sweeper_cancels_a_pending_dependent_whose_parent_failed(h, monkeypatch):
+    parent = h.submit().body
+    _died_before_arming(monkeypatch)
+    child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
+    h.finish(parent["id"], JobStatus.FAILED)
+
+    _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    cancelled = h.job(child["id"])
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["status_reason"] == f"dependency {parent['id']} is failed"
+    assert _sweep_due(child["id"]) is None
+
+
+def test_sweeper_checks_a_dependent_still_waiting_again_later_doubling_the_grace(h, monkeypatch):
+    parent = h.submit().body
+    _died_before_arming(monkeypatch)
+    child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
+
+    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    item = JobStore().raw_item("acme", child["id"])
+    assert summary["pending_checked"] == 1
+    assert item["status"] == "pending" and item["dispatches"] == 1
+    assert item["GSI2SK"] == clock.iso(NOW + GRACE + timedelta(seconds=1) + 2 * GRACE)
+
+
+def test_sweeper_recreates_the_missing_schedules_of_a_recurring_job(h, monkeypatch):
+    _died_before_arming(monkeypatch)
+    job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
+    assert h.env.names() == []
+
+    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    assert summary["pending_repaired"] == 1
+    assert h.has_schedule(job["id"], "-a")
+    assert h.schedule(job["id"], "-a")["State"] == "ENABLED"
+    assert _sweep_due(job["id"]) is None  # checked once, then out of the index
+    assert h.job(job["id"])["status"] == "pending"
+
+
+def test_sweeper_only_takes_an_armed_recurring_job_out_of_its_index(h, monkeypatch):
+    job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
+    before = h.schedule(job["id"], "-a")
+
+    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    assert summary["pending_checked"] == 1 and summary["pending_repaired"] == 0
+    assert h.schedule(job["id"], "-a")["LastModificationDate"] == before["LastModificationDate"]
+    assert _sweep_due(job["id"]) is None
+
+
+def test_sweeper_leaves_a_paused_recurring_jobs_schedules_alone(h, monkeypatch):
+    _died_before_arming(monkeypatch)
+    job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
+    JobStore().transition("acme", job["id"], [JobStatus.PENDING], {"enabled": False})
+
+    _tick(monkeypatch, GRACE + timedelta(seconds=1))
+
+    assert h.env.names() == []
+    assert _sweep_due(job["id"]) is None

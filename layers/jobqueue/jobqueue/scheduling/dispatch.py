@@ -192,6 +192,7 @@ class Dispatcher:
                 [JobStatus.PENDING],
                 changes,
                 remove=remove,
+                clear_sweep=bool(done),
                 condition=_unchanged(current),
             )
             if updated is not None:

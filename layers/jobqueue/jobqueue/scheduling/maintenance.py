@@ -20,7 +20,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from jobqueue import clock
+from jobqueue import clock, lifecycle
 from jobqueue.errors import JobQueueError, JobTypeNotAllowed, ServiceUnavailable
 from jobqueue.models.job import Category, Job, JobStatus
 from jobqueue.models.submission import JobSubmission
@@ -65,7 +65,7 @@ def create_maintenance_jobs(
         submission = JobSubmission(handler=kind.handler, payload=payload, cron=kind.cron, timezone="UTC")
         job = build_job(tenant, submission, now).model_copy(update={"id": kind.job_id})
         # A recurring job's schedule is not a waiting job: no admission (its runs are admitted).
-        created = store.create(job)
+        created = store.create(job, sweep_at=lifecycle.pending_check_at(job, now))
         if created:
             created_any = True
         else:

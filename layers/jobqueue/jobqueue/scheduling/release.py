@@ -78,7 +78,7 @@ def settle(
         child_id,
         [JobStatus.PENDING],
         {"status": JobStatus.QUEUED},
-        remove=("status_reason",),
+        remove=("status_reason", "dispatches"),
         sweep_at=lifecycle.dispatch_check_at(child, now),
     )
     if queued is None:

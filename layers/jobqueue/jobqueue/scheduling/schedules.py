@@ -211,6 +211,24 @@ def delete_for(
     return deleted
 
 
+def missing_recurring(job: Job, client: Any = None) -> list[str]:
+    """The names of the cron schedules of a recurring job that do not exist (GetSchedule)."""
+    if not job.cron:
+        return []
+    scheduler = client or aws.client("scheduler")
+    group = _group()
+    missing = []
+    for suffix, _ in zip(RECURRING_SUFFIXES, to_aws_cron(job.cron), strict=False):
+        name = schedule_name(job.tenant_id, job.id, suffix)
+        try:
+            scheduler.get_schedule(Name=name, GroupName=group)
+        except ClientError as error:
+            if not _is(error, "ResourceNotFoundException"):
+                raise
+            missing.append(name)
+    return missing
+
+
 # -- helpers ----------------------------------------------------------------------------------
 def _set_state(job: Job, state: str, client: Any) -> list[str]:
     scheduler = client or aws.client("scheduler")

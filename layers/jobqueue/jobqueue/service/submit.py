@@ -5,7 +5,8 @@ sweeper), then its message is sent. A failed send is logged and the job stays qu
 sweeper re-sends it when the dispatch check falls due. No transaction on this path.
 
 A job that waits (a cron schedule, a one-shot more than 900 s ahead, dependencies) is written
-`pending` without a dispatch check, then armed: its EventBridge Scheduler schedules created,
+`pending` with a sweep check (`lifecycle.pending_check_at`: if this process dies before arming
+it, the sweeper does), then armed: its EventBridge Scheduler schedules created,
 its id added to its parents' `dependents`. See docs/scheduling.md, "Submission".
 """
 
@@ -85,9 +86,12 @@ def _batch_job(tenant: Tenant, submission: JobSubmission, now: datetime) -> Job:
     return build_job(tenant, submission, now)
 
 
-def _sweep_at(job: Job, now: datetime | None = None) -> datetime | None:
-    """Queued jobs get the sweeper's dispatch check; pending ones wait for a schedule or parents."""
-    return lifecycle.dispatch_check_at(job, now) if job.status is JobStatus.QUEUED else None
+def _sweep_at(job: Job, now: datetime | None = None) -> datetime:
+    """Queued jobs get the sweeper's dispatch check; pending ones a check that they were armed
+    (the process may die between the record and its schedules or dependents)."""
+    if job.status is JobStatus.QUEUED:
+        return lifecycle.dispatch_check_at(job, now)
+    return lifecycle.pending_check_at(job, now)
 
 
 def _parents(store: JobStore, job: Job) -> list[Job]:
@@ -113,9 +117,9 @@ def _arm(store: JobStore, jobs: list[Job], parents: list[Job]) -> None:
     The record is written first, so a schedule never fires for a job that does not exist. When
     a schedule cannot be created the request fails as a whole: the schedules made so far and
     the records are deleted again and the client gets 503 (safe to retry; with an
-    Idempotency-Key too, as a failed request is not remembered). The alternative, keeping the
-    record for the sweeper to create the schedule later, needs the sweeper to scan pending
-    jobs; an immediate, honest failure is simpler and loses nothing.
+    Idempotency-Key too, as a failed request is not remembered): an immediate, honest failure
+    loses nothing. Only a process that dies here leaves the record unarmed; its sweep check
+    (`lifecycle.pending_check_at`, written with the record) lets the sweeper arm it.
     """
     try:
         for job in jobs:
