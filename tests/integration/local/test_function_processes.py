@@ -114,7 +114,11 @@ def test_handler_exception_is_a_function_error_and_keeps_the_environment(pool: F
 
     assert (error.value.error_type, error.value.message) == ("ValueError", "bad input")
     assert pool.invoke({})["pid"] == before
-    assert any("bad input" in line for _, _, line in pool.output_lines)  # type: ignore[attr-defined]
+    # The function's stderr is read by a background thread: wait for the line, with a deadline.
+    deadline = time.monotonic() + 5
+    while not any("bad input" in line for _, _, line in pool.output_lines):  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the handler's traceback never reached the log"
+        time.sleep(0.05)
 
 
 def test_crashed_process_is_reported_and_replaced(pool: FunctionPool) -> None:
