@@ -45,7 +45,10 @@ def main() -> int:
         verbose=os.environ.get("JOBQ_VERBOSE", "") not in ("", "0", "false"),
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # Ctrl-C during start: KeyboardInterrupt
+    # Ctrl-C during start-up raises KeyboardInterrupt, even when started from a script that left
+    # SIGINT ignored (background jobs of a non-interactive shell inherit SIG_IGN).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stack.start()
     except StackError as exc:
