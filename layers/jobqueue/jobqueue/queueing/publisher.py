@@ -27,8 +27,13 @@ class PublishError(Exception):
         self.job_ids = job_ids
 
 
-def message_body(job: Job) -> str:
-    return json.dumps({"job_id": job.id, "tenant_id": job.tenant_id, "attempt": job.attempts})
+def message_body(job: Job, deferrals: int = 0) -> str:
+    """The message of a job (jobqueue.worker.message); `deferrals` counts re-sends of a job that
+    waited for a tenant concurrency slot."""
+    body: dict[str, object] = {"job_id": job.id, "tenant_id": job.tenant_id, "attempt": job.attempts}
+    if deferrals:
+        body["deferrals"] = deferrals
+    return json.dumps(body)
 
 
 def delay_for(job: Job, now: datetime | None = None) -> int:
@@ -47,12 +52,12 @@ class JobPublisher:
     def sqs(self) -> Any:
         return self._sqs or aws.client("sqs")
 
-    def send(self, job: Job, delay_seconds: int | None = None) -> None:
+    def send(self, job: Job, delay_seconds: int | None = None, deferrals: int = 0) -> None:
         url = get_settings().queue_url(band_for(job.priority, job.tier))
         delay = delay_for(job) if delay_seconds is None else min(MAX_DELAY_SECONDS, delay_seconds)
         self.sqs.send_message(
             QueueUrl=url,
-            MessageBody=message_body(job),
+            MessageBody=message_body(job, deferrals),
             MessageGroupId=job.tenant_id,
             DelaySeconds=delay,
         )

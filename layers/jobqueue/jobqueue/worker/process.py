@@ -33,7 +33,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from jobqueue import clock, job_metrics
 from jobqueue.job_metrics import JobMetrics
 from jobqueue.models.job import Job, JobStatus
-from jobqueue.queueing.bands import band_for
 from jobqueue.queueing.publisher import JobPublisher
 from jobqueue.registry import Registry, get_registry
 from jobqueue.settings import get_settings
@@ -230,24 +229,13 @@ def _wait_for_slot(
     if waiting is None:
         logger.info("no-op: the job moved on while waiting for a slot", extra=log)
         return "skipped: job moved on"
-    deps.publisher.sqs.send_message(
-        QueueUrl=get_settings().queue_url(band_for(waiting.priority, waiting.tier)),
-        MessageBody=_deferred_body(waiting, message.deferrals + 1),
-        MessageGroupId=waiting.tenant_id,
-        DelaySeconds=delay,
-    )
+    deps.publisher.send(waiting, delay_seconds=delay, deferrals=message.deferrals + 1)
     job_metrics.emit(waiting, JOBS_DEFERRED)
     logger.info(
         "deferred: tenant at its concurrency limit",
         extra={**log, "deferrals": message.deferrals + 1, "delay_seconds": delay},
     )
     return "deferred: tenant at its concurrency limit"
-
-
-def _deferred_body(job: Job, deferrals: int) -> str:
-    return json.dumps(
-        {"job_id": job.id, "tenant_id": job.tenant_id, "attempt": job.attempts, "deferrals": deferrals}
-    )
 
 
 def _defer(record: SQSRecord, invocation: Invocation, deps: WorkerDeps, why: str) -> str:
