@@ -21,7 +21,8 @@ from typing import Any
 import requests
 
 from local.console import Console
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
+from local.tcp_ports import free_port
 
 
 class _Quiet(Console):

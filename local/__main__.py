@@ -12,7 +12,8 @@ import signal
 import sys
 import threading
 
-from local.stack import LocalStack, StackError, new_admin_key
+from local.errors import StackError
+from local.stack import LocalStack, new_admin_key
 
 
 def _port(name: str, default: int) -> int:

@@ -7,9 +7,8 @@ the missed slots of a schedule at most `MAX_CATCH_UP` at a time and says so. Onl
 schedules fire, within StartDate/EndDate; `ActionAfterCompletion: DELETE` deletes a one-shot
 after it fired (and a recurring schedule after its last slot before EndDate).
 
-Targets: a function of the template (asynchronous invoke, like Scheduler and rules do) with
-the target's Input as the event (Scheduler's `<aws.scheduler.*>` context attributes are
-substituted), or an SQS queue (the Input is sent as the message body).
+What a fire delivers and where is local/schedule_targets.py; the schedules themselves are
+local/schedules.py.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,29 +25,12 @@ from zoneinfo import ZoneInfo
 
 from local.cron import ExpressionError, ScheduleExpression
 from local.loop import BackgroundLoop
+from local.schedule_targets import Targets, rule_event, substitute_context
+from local.schedules import Schedule, aware
 
 log = logging.getLogger("local.clock")
 
 MAX_CATCH_UP = 3
-
-
-@dataclass
-class Schedule:
-    key: str  # ARN of the schedule or the rule
-    name: str
-    expression: ScheduleExpression
-    timezone: str
-    target_arn: str
-    target_input: str | None
-    anchor: datetime  # when it was created or last changed
-    kind: str  # "rule" (EventBridge rule: first rate slot one period after the anchor) | "scheduler"
-    enabled: bool = True
-    start: datetime | None = None
-    end: datetime | None = None
-    delete_after_completion: bool = False
-    group: str | None = None
-    version: Any = None  # LastModificationDate for moto schedules
-    message_group_id: str | None = None  # SqsParameters of a FIFO target
 
 
 @dataclass
@@ -68,64 +49,6 @@ class Fire:
     @property
     def lateness_ms(self) -> float:
         return (self.fired_at - self.slot).total_seconds() * 1000
-
-
-class Targets:
-    """What a schedule's target ARN means locally: one of our functions, or one of our queues."""
-
-    def __init__(
-        self,
-        functions_by_arn: dict[str, str],
-        queues_by_arn: dict[str, str],
-        invoke_async: Callable[[str, Any], None],
-        sqs: Callable[[], Any],
-    ):
-        self.functions_by_arn = functions_by_arn
-        self.queues_by_arn = queues_by_arn
-        self.invoke_async = invoke_async
-        self.sqs = sqs
-
-    def deliver(self, schedule: Schedule, event: Any, body: str) -> str:
-        arn = schedule.target_arn
-        function = self.functions_by_arn.get(arn) or self.functions_by_arn.get(arn.rsplit(":", 1)[0])
-        if function:
-            self.invoke_async(function, event)
-            return function
-        if arn in self.queues_by_arn:
-            args: dict[str, Any] = {"QueueUrl": self.queues_by_arn[arn], "MessageBody": body}
-            if schedule.message_group_id:
-                args["MessageGroupId"] = schedule.message_group_id
-            self.sqs().send_message(**args)
-            return arn.rsplit(":", 1)[-1]
-        raise LookupError(f"target {arn} is neither a function nor a queue of this stack")
-
-
-def substitute_context(text: str, schedule: Schedule, slot: datetime, attempt: int = 1) -> str:
-    """Scheduler's context attributes in a target's Input."""
-    values = {
-        "<aws.scheduler.schedule-arn>": schedule.key,
-        "<aws.scheduler.scheduled-time>": slot.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "<aws.scheduler.execution-id>": str(uuid.uuid4()),
-        "<aws.scheduler.attempt-number>": str(attempt),
-    }
-    for key, value in values.items():
-        text = text.replace(key, value)
-    return text
-
-
-def rule_event(schedule: Schedule, slot: datetime, region: str, account_id: str) -> dict[str, Any]:
-    """What an EventBridge schedule rule sends when its target has no Input."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account_id,
-        "time": slot.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [schedule.key],
-        "detail": {},
-    }
 
 
 class Clock(BackgroundLoop):
@@ -329,67 +252,13 @@ class Clock(BackgroundLoop):
             timezone=detail.get("ScheduleExpressionTimezone") or "UTC",
             target_arn=target.get("Arn", ""),
             target_input=target.get("Input"),
-            anchor=_aware(anchor),
+            anchor=aware(anchor),
             kind="scheduler",
             enabled=detail.get("State", "ENABLED") == "ENABLED",
-            start=_aware(detail["StartDate"]) if detail.get("StartDate") else None,
-            end=_aware(detail["EndDate"]) if detail.get("EndDate") else None,
+            start=aware(detail["StartDate"]) if detail.get("StartDate") else None,
+            end=aware(detail["EndDate"]) if detail.get("EndDate") else None,
             delete_after_completion=detail.get("ActionAfterCompletion") == "DELETE",
             group=detail.get("GroupName", "default"),
             version=detail.get("LastModificationDate"),
             message_group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
         )
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def template_schedules(specs: dict[str, Any], resolver: Any, started: datetime) -> list[Schedule]:
-    """The `Schedule` and `ScheduleV2` events of the template's functions."""
-    out: list[Schedule] = []
-    for spec in specs.values():
-        for event_id, event in spec.events.items():
-            kind = event.get("Type")
-            if kind not in ("Schedule", "ScheduleV2"):
-                continue
-            props = event["Properties"]
-            where = f"{spec.logical_id}.Events.{event_id}"
-            rule = kind == "Schedule"
-            text = props.get("Schedule") if rule else props.get("ScheduleExpression")
-            try:
-                expression = ScheduleExpression.parse(str(text), strict_plural=rule)
-                if rule and expression.kind == "at":
-                    raise ExpressionError("EventBridge rules have no at() expressions")
-                timezone = "UTC" if rule else props.get("ScheduleExpressionTimezone") or "UTC"
-                ZoneInfo(timezone)
-            except (ExpressionError, ValueError) as exc:
-                raise ValueError(f"{where}: {exc}") from exc
-            name = props.get("Name") or f"{resolver.stack_name}-{spec.logical_id}{event_id}"
-            service = "events" if rule else "scheduler"
-            resource = f"rule/{name}" if rule else f"schedule/{props.get('GroupName', 'default')}/{name}"
-            state = props.get("State") or ("DISABLED" if props.get("Enabled") is False else "ENABLED")
-            raw_input = props.get("Input")
-            out.append(
-                Schedule(
-                    key=f"arn:aws:{service}:{resolver.region}:{resolver.account_id}:{resource}",
-                    name=f"{spec.label}.{event_id}",
-                    expression=expression,
-                    timezone=timezone,
-                    target_arn=spec.arn,
-                    target_input=raw_input
-                    if raw_input is None or isinstance(raw_input, str)
-                    else json.dumps(raw_input),
-                    anchor=started,
-                    kind="rule" if rule else "scheduler",
-                    enabled=state == "ENABLED",
-                    start=_aware(props["StartDate"]) if props.get("StartDate") else None,
-                    end=_aware(props["EndDate"]) if props.get("EndDate") else None,
-                )
-            )
-    return out

@@ -1,7 +1,8 @@
 """A tiny Lambda runtime: one process per execution environment, warm across invocations.
 
-Started by local/functions.py as `python -P lambda_runtime.py <request fd> <response fd>` with the
-function's own environment (`_HANDLER`, PYTHONPATH = CodeUri folder + layer folders, ...).
+Started by local/execution_environment.py as `python -P lambda_runtime.py <request fd>
+<response fd>` with the function's own environment (`_HANDLER`, PYTHONPATH = CodeUri folder +
+layer folders, ...).
 It imports the handler module once (the "init" phase), then serves invocations one at a time:
 one JSON line in on the request fd, one JSON line out on the response fd. The function's stdout
 and stderr stay its own (the parent turns them into log lines and EMF metrics).

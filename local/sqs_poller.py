@@ -26,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.errors import FunctionError
 from local.filters import parse_filters, record_matches
-from local.functions import FunctionError, FunctionSpec
+from local.function_specs import FunctionSpec
 from local.loop import BackgroundLoop
 from local.template import TemplateError
 

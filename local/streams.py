@@ -1,9 +1,10 @@
-"""DynamoDB stream event sources as Lambda runs them: shard iterators from the template's
+"""DynamoDB stream event sources as Lambda runs them: shard iterators from the source's
 StartingPosition (LATEST at start-up), BatchSize and MaximumBatchingWindowInSeconds, records in
 the Lambda DynamoDB-stream event shape, FilterCriteria, and the error handling of the template:
 retries up to MaximumRetryAttempts (-1 = until the record expires), BisectBatchOnFunctionError,
 ReportBatchItemFailures (checkpoint at the first failed sequence number), and an OnFailure SQS
 destination that receives Lambda's invocation record (DDBStreamBatchInfo) of a batch given up.
+The sources themselves are read from the template by local/stream_sources.py.
 
 moto's streams work in server mode (in-process they need account_id_endpoint_mode disabled).
 Records are delivered in order, one batch at a time per shard, as Lambda does (parallelization
@@ -17,82 +18,16 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from local.filters import parse_filters, record_matches
-from local.functions import FunctionError, FunctionSpec
+from local.errors import FunctionError
+from local.filters import record_matches
 from local.loop import BackgroundLoop
-from local.template import TemplateError
+from local.stream_sources import StreamSource
 
 POLL_INTERVAL_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 5.0
-
-
-@dataclass
-class StreamSource:
-    function: str
-    label: str
-    function_arn: str
-    event_id: str
-    stream_arn: str
-    batch_size: int = 100
-    window_seconds: float = 0.0
-    starting_position: str = "LATEST"
-    report_failures: bool = False
-    bisect: bool = False
-    max_retries: int = -1
-    on_failure_queue_url: str | None = None
-    on_failure_arn: str | None = None
-    enabled: bool = True
-    filters: list[dict[str, Any]] = field(default_factory=list)
-
-
-def stream_sources(
-    specs: dict[str, FunctionSpec], streams: set[str], queues_by_arn: dict[str, str]
-) -> list[StreamSource]:
-    sources = []
-    for spec in specs.values():
-        for event_id, event in spec.events.items():
-            if event.get("Type") not in ("DynamoDB", "Kinesis"):
-                continue
-            props = event["Properties"]
-            where = f"{spec.logical_id}.Events.{event_id}"
-            if event["Type"] == "Kinesis":
-                raise TemplateError(f"{where}: Kinesis event sources are not emulated")
-            arn = props.get("Stream")
-            if arn not in streams:
-                raise TemplateError(f"{where}: Stream {arn!r} is not the stream of a table of this template")
-            destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-            if destination and destination not in queues_by_arn:
-                raise TemplateError(
-                    f"{where}: OnFailure destination {destination} is not a queue of this template"
-                )
-            try:
-                filters = parse_filters(props.get("FilterCriteria"))
-            except ValueError as exc:
-                raise TemplateError(f"{where}: FilterCriteria: {exc}") from exc
-            sources.append(
-                StreamSource(
-                    function=spec.logical_id,
-                    label=spec.label,
-                    function_arn=spec.arn,
-                    event_id=event_id,
-                    stream_arn=arn,
-                    batch_size=int(props.get("BatchSize", 100)),
-                    window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
-                    starting_position=str(props.get("StartingPosition", "LATEST")),
-                    report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    bisect=bool(props.get("BisectBatchOnFunctionError", False)),
-                    max_retries=int(props.get("MaximumRetryAttempts", -1)),
-                    on_failure_queue_url=queues_by_arn.get(destination) if destination else None,
-                    on_failure_arn=destination,
-                    enabled=bool(props.get("Enabled", True)),
-                    filters=filters,
-                )
-            )
-    return sources
 
 
 def _lambda_json(value: Any) -> Any:

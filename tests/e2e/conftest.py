@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
+from local.tcp_ports import free_port
 
 STARTUP_DEADLINE_SECONDS = 60
 POISON_VISIBILITY_SECONDS = 2

@@ -12,22 +12,36 @@ from typing import Any
 
 import pytest
 
-from local.clock import Clock, Targets
-from local.functions import FunctionError
+from local.clock import Clock
+from local.errors import FunctionError
 from local.provision import Provisioned
+from local.schedule_targets import Targets
 from local.sqs_poller import SqsPoller, SqsSource
-from local.streams import StreamPoller, StreamSource
+from local.stream_sources import StreamSource
+from local.streams import StreamPoller
 from tests.integration.local.conftest import client
 
 
-def _wait(condition: Callable[[], Any], timeout: float = 10) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 20, interval: float = 0.05) -> Any:
+    """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
+    while True:
+        value = predicate()
         if value:
             return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def holds_for(predicate: Callable[[], Any], seconds: float, interval: float = 0.05) -> bool:
+    """Whether `predicate` stays true for the whole `seconds` (checked every `interval`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not predicate():
+            return False
+        time.sleep(interval)
+    return bool(predicate())
 
 
 def _counts(url: str) -> tuple[int, int]:
@@ -56,6 +70,7 @@ class Recorder:
             self.running += 1
             self.max_running = max(self.max_running, self.running)
         try:
+            # The function's run time (part of what a test sets up, e.g. so batches overlap).
             time.sleep(self.delay)
             return self.answer(event)
         finally:
@@ -101,7 +116,7 @@ def test_partial_batch_response_leaves_only_the_failed_record(moto: None) -> Non
     function = Recorder(fail_n1)
     poller = _poller(url, arn, function, batch_size=10, window_seconds=0.3, report_failures=True)
     try:
-        _wait(lambda: len(function.records) == 3 and _counts(url) == (0, 1))
+        wait_until(lambda: len(function.records) == 3 and _counts(url) == (0, 1))
     finally:
         poller.stop()
 
@@ -124,8 +139,11 @@ def test_function_error_deletes_nothing(moto: None) -> None:
     function = Recorder(crash)
     poller = _poller(url, arn, function, batch_size=10, window_seconds=0.3)
     try:
-        _wait(lambda: len(function.records) == 2)
-        time.sleep(0.3)
+        wait_until(lambda: len(function.records) == 2)
+        wait_until(lambda: poller.failed_batches == 1)  # the poller is done with the batch
+        # Nothing must happen now (no delete, no visibility change): that can only be checked
+        # over a bounded time, so the queue is watched for a while on purpose.
+        assert holds_for(lambda: _counts(url) == (0, 2), seconds=0.5)
     finally:
         poller.stop()
 
@@ -147,7 +165,7 @@ def test_redrive_moves_a_record_that_keeps_failing_to_the_dlq(moto: None) -> Non
     function = Recorder(crash)
     poller = _poller(url, arn, function, batch_size=1)
     try:
-        _wait(lambda: _counts(dlq_url)[0] == 1, timeout=15)
+        wait_until(lambda: _counts(dlq_url)[0] == 1, timeout=30)
     finally:
         poller.stop()
 
@@ -163,7 +181,7 @@ def test_concurrency_is_capped_by_maximum_concurrency(moto: None) -> None:
     function = Recorder(delay=0.4)
     poller = _poller(url, arn, function, batch_size=1, max_concurrency=2)
     try:
-        _wait(lambda: len(function.records) == 6 and _counts(url) == (0, 0), timeout=15)
+        wait_until(lambda: len(function.records) == 6 and _counts(url) == (0, 0), timeout=30)
     finally:
         poller.stop()
 
@@ -180,7 +198,7 @@ def test_filtered_out_records_are_deleted_without_an_invocation(moto: None) -> N
         url, arn, function, batch_size=10, window_seconds=0.3, filters=[{"body": {"kind": ["job"]}}]
     )
     try:
-        _wait(lambda: _counts(url) == (0, 0))
+        wait_until(lambda: _counts(url) == (0, 0))
     finally:
         poller.stop()
 
@@ -223,7 +241,7 @@ def test_stream_records_reach_the_function_from_start_up_on_with_the_filter(prov
         ddb.put_item(
             TableName=table, Item={"PK": {"S": "T#t"}, "SK": {"S": "JOB#1"}, "status": {"S": "queued"}}
         )
-        _wait(lambda: function.records)
+        wait_until(lambda: function.records)
     finally:
         poller.stop()
 
@@ -254,8 +272,8 @@ def test_stream_batch_retried_out_goes_to_the_on_failure_queue(provisioned: Prov
         client("dynamodb").put_item(
             TableName=resources["JobsTable"]["Ref"], Item={"PK": {"S": "a"}, "SK": {"S": "b"}}
         )
-        messages = _wait(
-            lambda: client("sqs").receive_message(QueueUrl=destination["Ref"]).get("Messages"), timeout=10
+        messages = wait_until(
+            lambda: client("sqs").receive_message(QueueUrl=destination["Ref"]).get("Messages")
         )
     finally:
         poller.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from local.functions import function_specs
+from local.function_specs import function_specs
 from local.provision import Provisioned, provision, provision_stack
 from tests.integration.local.conftest import ROOT, client
 

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from local.stack import LocalStack, StackError, free_port
+from local.errors import StackError
+from local.stack import LocalStack
+from local.tcp_ports import free_port
 from local.template import load_template
 from tests.integration.local.conftest import ROOT
 

@@ -1,4 +1,5 @@
-"""The clock engine with a fake time and fake targets (local/clock.py)."""
+"""The clock engine with a fake time and fake targets (local/clock.py, local/schedules.py,
+local/schedule_targets.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.clock import Clock, Schedule, Targets, rule_event, substitute_context
+from local.clock import Clock
 from local.cron import ScheduleExpression
+from local.schedule_targets import Targets, rule_event, substitute_context
+from local.schedules import Schedule
 
 T0 = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:dispatcher"

@@ -1,5 +1,6 @@
 """HTTP API emulation: the payload 2.0 event, route matching, the Lambda authorizer (identity
-sources, caching, answers) and how integration answers become HTTP responses (local/http_api.py)."""
+sources, caching, answers) and how integration answers become HTTP responses (local/routes.py,
+local/api_events.py, local/gateway.py)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,17 @@ from typing import Any
 
 import pytest
 
-from local.functions import FunctionError
-from local.http_api import (
-    Authorizer,
-    HttpApiGateway,
+from local.api_events import (
     Request,
-    Route,
     authorization,
     authorizer_event,
     build_event,
     identity_values,
-    match_route,
     to_response,
 )
+from local.errors import FunctionError
+from local.gateway import HttpApiGateway
+from local.routes import Authorizer, Route, match_route
 
 AUTH = Authorizer("KeyAuthorizer", "AuthFn", ("$request.header.Authorization",), 30, True)
 ROUTES = [

@@ -1,4 +1,5 @@
-"""Template loading and intrinsic resolution (local/template.py)."""
+"""Template loading and intrinsic resolution (local/template.py, local/resolver.py,
+local/dependencies.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from local.template import (
-    Resolver,
-    TemplateError,
-    load_template,
-    merge_globals,
-    references,
-    topological_order,
-)
+from local.dependencies import references, topological_order
+from local.resolver import Resolver
+from local.template import TemplateError, load_template, merge_globals
 
 ROOT = Path(__file__).resolve().parents[3]
 
