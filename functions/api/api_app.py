@@ -1,7 +1,7 @@
 """API function: HTTP API v2 events -> the jobqueue resolver (routes live in jobqueue.api).
 
 No Tracer here on purpose: creating one imports the X-Ray SDK, about 320 ms of cold start on its
-own (design brief, section 6); the API Gateway access log and request ids cover the tracing need.
+own; the API Gateway access log and request ids cover the tracing need.
 """
 
 from __future__ import annotations
@@ -9,26 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobqueue.api.app import handle
+from jobqueue.wiring import default_ports, default_registry
+
 logger = Logger()
-_app: APIGatewayHttpResolver | None = None
-
-
-def get_app() -> APIGatewayHttpResolver:
-    """The resolver, built on first use (no AWS client or env var is touched at import)."""
-    global _app
-    if _app is None:
-        from jobqueue.api.app import create_app
-
-        _app = create_app()
-    return _app
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     principal = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
     logger.append_keys(tenant_id=principal.get("tenant_id"), key_id=principal.get("key_id"))
-    return get_app().resolve(event, context)
+    return handle(event, context, default_ports(), default_registry())

@@ -12,11 +12,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobqueue.auth.authorizer import authorize
+from jobqueue.authorizer.authorize import authorize
+from jobqueue.wiring import default_ports
 
 logger = Logger()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return authorize(event)
+    return authorize(event, default_ports().tenants)

@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobqueue.deadletter import process_dead_letters
+from jobqueue.deadletter.process import process_dead_letters
+from jobqueue.wiring import default_ports
 
 # No Tracer: it imports the X-Ray SDK (~320 ms of cold start) for a function of a few calls.
 logger = Logger()
@@ -21,4 +22,4 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_dead_letters(event, context)
+    return process_dead_letters(event, context, default_ports())

@@ -2,7 +2,7 @@
 
 Events are the schedules' inputs: `{"action": "dispatch", "tenant_id", "job_id"}` from one-shot
 schedules and `{"action": "cron", "tenant_id", "job_id", "scheduled_time"}` from cron schedules
-(see jobqueue.scheduling.dispatch). An error propagates only for infrastructure failures, which
+(see jobqueue.dispatcher). An error propagates only for infrastructure failures, which
 the Scheduler retries (its retry policy, then its dead-letter queue).
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobqueue.scheduling.dispatch import handle_event
+from jobqueue.dispatcher import handle_event
+from jobqueue.wiring import default_ports
 
 logger = Logger()
 
@@ -21,6 +22,6 @@ logger = Logger()
 @logger.inject_lambda_context(correlation_id_path="job_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(tenant_id=event.get("tenant_id"), action=event.get("action"))
-    outcome = handle_event(event).as_dict()
+    outcome = handle_event(event, default_ports()).as_dict()
     logger.info("schedule fire handled", extra={"outcome": outcome})
     return outcome

@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobqueue.wiring import default_ports, default_registry
 from jobqueue.worker.process import process_batch
 
 # No Tracer: creating one imports the X-Ray SDK, ~320 ms of cold start on every new worker, and
@@ -26,4 +27,4 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_batch(event, context)
+    return process_batch(event, context, default_ports(), default_registry())

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from jobqueue import clock
 from jobqueue.ids import ulid
 from jobqueue.models.job import Category, Job, JobStatus, JobType, Priority
+from jobqueue.times import utc_now
 
 
-def make_job(tenant_id: str = "acme", **overrides: Any) -> Job:
-    now = clock.now()
+def make_job(tenant_id: str = "acme", now: datetime | None = None, **overrides: Any) -> Job:
+    now = now or utc_now()
     fields: dict[str, Any] = {
         "id": ulid(now),
         "tenant_id": tenant_id,

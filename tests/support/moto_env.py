@@ -10,8 +10,11 @@ from dataclasses import dataclass
 import boto3
 from moto import mock_aws
 
-from jobqueue import aws
+from jobqueue import wiring
+from jobqueue.adapters import aws
 from jobqueue.models.job import QueueBand
+from jobqueue.ports import Ports
+from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
 
 TABLE_NAME = "jobqueue-test-jobs"
@@ -28,6 +31,23 @@ class AwsEnv:
 
     def table(self):
         return aws.table(self.table_name)
+
+    @property
+    def ports(self) -> Ports:
+        """The AWS adapters every entry point uses (`wiring.default_ports()`), on this moto."""
+        return wiring.default_ports()
+
+    @property
+    def registry(self) -> Registry:
+        return wiring.default_registry()
+
+
+def raw_item(tenant_id: str, job_id: str) -> dict | None:
+    """A job's item as stored (with its sweep deadline `GSI2SK` and `dependents`)."""
+    table = aws.table(get_settings().table_name)
+    return table.get_item(Key={"PK": f"T#{tenant_id}", "SK": f"JOB#{job_id}"}, ConsistentRead=True).get(
+        "Item"
+    )
 
 
 def create_jobs_table(name: str = TABLE_NAME) -> None:
@@ -67,7 +87,7 @@ def moto_env(env: dict[str, str] | None = None) -> Iterator[AwsEnv]:
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
-        aws.reset_clients()
+        wiring.reset()
         create_jobs_table()
         sqs = boto3.client("sqs")
         dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
@@ -95,7 +115,7 @@ def moto_env(env: dict[str, str] | None = None) -> Iterator[AwsEnv]:
         try:
             yield AwsEnv(TABLE_NAME, urls, dlq)
         finally:
-            aws.reset_clients()
+            wiring.reset()
             get_settings.cache_clear()
             os.environ.clear()
             os.environ.update(saved)

@@ -1,44 +1,22 @@
 """Error mapping: field paths, and the error shape of every status the resolver can answer.
 
-The requests here are refused before any AWS call, so they run with sockets disabled.
+The requests run through the real resolver on in-memory ports, with sockets disabled.
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
-from jobqueue.api import routes_handlers, routes_jobs
-from jobqueue.api.app import create_app
 from jobqueue.api.errors import field_path, is_malformed_json, validation_details
 from jobqueue.api.openapi import JobView
-from jobqueue.errors import TenantLimitExceeded
-from jobqueue.models.job import Category
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.service import submit
-from tests.support.events import FakeLambdaContext, load_event
+from jobqueue.errors import IdempotencyConflict
 from tests.support.factories import make_job
-
-TENANT = {"tenant_id": "acme", "role": "tenant", "key_id": "key_1", "tier": 2}
-ADMIN = {"role": "admin", "key_id": "admin"}
-ANY_JOB = Tenant(
-    tenant_id="acme", name="A", tier=4, overrides=LimitOverrides(allowed_job_types=list(Category))
-)
+from tests.support.fakes import ADMIN, TENANT, api_ports, call
 
 
-@pytest.fixture(scope="module")
-def app():
-    return create_app()
-
-
-def _call(app, name, **overrides):
-    response = app.resolve(load_event(name, **overrides), FakeLambdaContext())
-    return response["statusCode"], json.loads(response["body"])
+@pytest.fixture
+def ports():
+    return api_ports()
 
 
 @pytest.mark.parametrize(
@@ -67,94 +45,104 @@ def test_a_json_decode_error_is_recognised_as_malformed_json():
     assert not is_malformed_json([{"type": "missing", "loc": ("body",)}])
 
 
-def test_malformed_json_answers_400_bad_request(app):
-    status, body = _call(app, "api_submit_job", body="{nope", principal=TENANT)
+def test_malformed_json_answers_400_bad_request(ports):
+    answer = call(ports, "api_submit_job", body="{nope")
 
-    assert status == 400 and body["error"]["code"] == "bad_request"
-    assert set(body["error"]) == {"code", "message", "details"}
-
-
-def test_a_non_json_content_type_answers_415(app):
-    status, body = _call(app, "api_submit_job", headers={"content-type": "text/plain"}, principal=TENANT)
-
-    assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+    assert answer.status == 400 and answer.body["error"]["code"] == "bad_request"
+    assert set(answer.body["error"]) == {"code", "message", "details"}
 
 
-def test_a_bad_query_value_answers_422_naming_it(app):
-    status, body = _call(app, "api_list_jobs", query={"limit": "zero"}, principal=TENANT)
+def test_a_non_json_content_type_answers_415(ports):
+    answer = call(ports, "api_submit_job", headers={"content-type": "text/plain"})
 
-    assert status == 422 and body["error"] == {
+    assert answer.status == 415 and answer.body["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_bad_query_value_answers_422_naming_it(ports):
+    answer = call(ports, "api_list_jobs", query={"limit": "zero"})
+
+    assert answer.status == 422 and answer.body["error"] == {
         "code": "validation_error",
         "message": "request is not valid",
         "details": {"limit": "Input should be a valid integer, unable to parse string as an integer"},
     }
 
 
-def test_an_admin_key_on_a_tenant_route_answers_403(app):
-    status, body = _call(app, "api_get_job", principal=ADMIN)
+def test_an_admin_key_on_a_tenant_route_answers_403(ports):
+    answer = call(ports, "api_get_job", principal=ADMIN)
 
-    assert status == 403 and body["error"]["details"] == {"role": "admin"}
-
-
-def test_a_tenant_key_on_an_admin_route_answers_403(app):
-    status, body = _call(app, "api_issue_key", principal=TENANT)
-
-    assert status == 403 and body["error"]["code"] == "forbidden"
+    assert answer.status == 403 and answer.body["error"]["details"] == {"role": "admin"}
 
 
-def test_no_authorizer_context_answers_401(app):
-    status, body = _call(app, "api_get_job", principal=None)
+def test_a_tenant_key_on_an_admin_route_answers_403(ports):
+    answer = call(ports, "api_issue_key", principal=TENANT)
 
-    assert status == 401 and body["error"]["code"] == "unauthorized"
-
-
-def test_an_unknown_route_answers_404_in_the_error_shape(app):
-    status, body = _call(app, "api_get_job", path="/v2/jobs", principal=TENANT)
-
-    assert status == 404 and body["error"]["code"] == "not_found"
+    assert answer.status == 403 and answer.body["error"]["code"] == "forbidden"
 
 
-def test_a_tenant_limit_answers_429_with_the_limit_details_and_retry_after(app, monkeypatch):
-    monkeypatch.setattr(routes_jobs, "current_tenant", lambda event: ANY_JOB)
+def test_no_authorizer_context_answers_401(ports):
+    answer = call(ports, "api_get_job", principal=None)
 
-    def full(tenant, n_jobs):
-        raise TenantLimitExceeded("max_queued_jobs", 1000, 1000, retry_after=30)
-
-    monkeypatch.setattr(submit, "admit", full)
-
-    response = app.resolve(load_event("api_submit_job", body={"handler": "echo"}), FakeLambdaContext())
-
-    assert response["statusCode"] == 429 and response["headers"]["Retry-After"] == "30"
-    details = json.loads(response["body"])["error"]["details"]
-    assert details == {"limit_type": "max_queued_jobs", "current": 1000, "limit": 1000}
+    assert answer.status == 401 and answer.body["error"]["code"] == "unauthorized"
 
 
-@pytest.mark.parametrize(
-    "error",
-    [IdempotencyValidationError("x"), IdempotencyAlreadyInProgressError("x")],
-    ids=["body", "running"],
-)
-def test_idempotency_errors_answer_409_idempotency_conflict(app, monkeypatch, error):
-    def refuse(*args, **kwargs):
-        raise error
+def test_an_unknown_route_answers_404_in_the_error_shape(ports):
+    answer = call(ports, "api_get_job", path="/v2/jobs")
 
-    monkeypatch.setattr(routes_jobs, "current_tenant", lambda event: ANY_JOB)
-    monkeypatch.setattr(routes_jobs, "run_once", refuse)
-
-    status, body = _call(app, "api_submit_job", headers={"Idempotency-Key": "k"}, principal=TENANT)
-
-    assert status == 409 and body["error"]["code"] == "idempotency_conflict"
+    assert answer.status == 404 and answer.body["error"]["code"] == "not_found"
 
 
-def test_an_unexpected_exception_answers_500_internal_error_without_details(app, monkeypatch):
-    def broken():
+def test_the_daily_limit_answers_429_with_the_limit_details_and_retry_after_midnight(ports):
+    limit = ports.tenants.get("acme").limits.max_daily_jobs
+    ports.counters.reserve_daily("acme", limit, limit, ports.clock.now())  # 09:00 UTC: 15 h to go
+
+    answer = call(ports, "api_submit_job", body={"handler": "echo"})
+
+    assert answer.status == 429 and answer.headers["Retry-After"] == str(15 * 3600)
+    assert answer.body["error"]["details"] == {
+        "limit_type": "max_daily_jobs",
+        "current": limit,
+        "limit": limit,
+    }
+    assert ports.jobs.all() == [] and ports.queue.sent == []
+
+
+def test_an_idempotency_key_reused_with_another_body_answers_409(ports):
+    first = call(ports, "api_submit_job", body={"handler": "echo"}, headers={"Idempotency-Key": "k"})
+    again = call(
+        ports,
+        "api_submit_job",
+        body={"handler": "echo", "payload": {"n": 2}},
+        headers={"Idempotency-Key": "k"},
+    )
+
+    assert first.status == 201
+    assert again.status == 409 and again.body["error"]["code"] == "idempotency_conflict"
+    assert len(ports.jobs.all()) == 1
+
+
+class _StillRunning:
+    def run_once(self, *args, **kwargs):
+        raise IdempotencyConflict("a request with this Idempotency-Key is still in progress")
+
+
+def test_a_repeat_while_the_first_request_runs_answers_409(ports):
+    busy = type(ports)(**{**ports.__dict__, "idempotency": _StillRunning()})
+
+    answer = call(busy, "api_submit_job", headers={"Idempotency-Key": "k"})
+
+    assert answer.status == 409 and answer.body["error"]["code"] == "idempotency_conflict"
+
+
+class _BrokenRegistry:
+    def all(self):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(routes_handlers, "get_registry", broken)
 
-    status, body = _call(app, "api_list_handlers", principal=TENANT)
+def test_an_unexpected_exception_answers_500_internal_error_without_details(ports):
+    answer = call(ports, "api_list_handlers", registry=_BrokenRegistry())
 
-    assert status == 500 and body["error"] == {
+    assert answer.status == 500 and answer.body["error"] == {
         "code": "internal_error",
         "message": "internal error",
         "details": {},

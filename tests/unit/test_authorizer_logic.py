@@ -6,26 +6,19 @@ import hashlib
 
 import pytest
 
-from jobqueue.auth.authorizer import Unauthorized, authorize, bearer_token, is_admin_hash
+from jobqueue.authorizer.authorize import Unauthorized, authorize, bearer_token, is_admin_hash
 from jobqueue.ids import hash_key
-from jobqueue.models.tenant import Role, Tenant
+from jobqueue.models.tenant import Tenant
 from jobqueue.settings import get_settings
-from jobqueue.store.tenants import ApiKeyRecord
+from jobqueue.testing import FrozenClock
+from jobqueue.testing.tenants import InMemoryTenantRepository
 from tests.support.events import load_event
 
 ADMIN_KEY = "jq_the_admin_key"
 
 
-class MemoryStore:
-    def __init__(self):
-        self.keys: dict[str, ApiKeyRecord] = {}
-        self.tenants: dict[str, Tenant] = {}
-
-    def find_key(self, key_hash: str) -> ApiKeyRecord | None:
-        return self.keys.get(key_hash)
-
-    def get(self, tenant_id: str) -> Tenant | None:
-        return self.tenants.get(tenant_id)
+def memory_store() -> InMemoryTenantRepository:
+    return InMemoryTenantRepository(FrozenClock())
 
 
 class UnusableStore:
@@ -77,14 +70,14 @@ def test_the_admin_hash_comparison_needs_an_exact_match():
 
 
 def test_the_admin_key_is_allowed_without_reading_the_table():
-    answer = authorize(_event(f"Bearer {ADMIN_KEY}"), store=UnusableStore())
+    answer = authorize(_event(f"Bearer {ADMIN_KEY}"), UnusableStore())
 
     assert answer == {"isAuthorized": True, "context": {"role": "admin", "key_id": "admin"}}
 
 
 def test_a_request_without_a_bearer_key_is_unauthorized_without_reading_the_table():
     with pytest.raises(Unauthorized):
-        authorize(_event(None), store=UnusableStore())
+        authorize(_event(None), UnusableStore())
 
 
 def test_no_key_is_admin_when_no_admin_hash_is_configured(monkeypatch):
@@ -92,14 +85,14 @@ def test_no_key_is_admin_when_no_admin_hash_is_configured(monkeypatch):
     get_settings.cache_clear()
 
     with pytest.raises(Unauthorized):
-        authorize(_event(f"Bearer {ADMIN_KEY}"), store=MemoryStore())
+        authorize(_event(f"Bearer {ADMIN_KEY}"), memory_store())
 
 
 def test_a_tenant_key_gets_its_tenant_role_key_id_and_tier():
-    store = MemoryStore()
-    store.keys[hash_key("jq_t")] = ApiKeyRecord(key_id="key_1", role=Role.TENANT, tenant_id="acme")
-    store.tenants["acme"] = Tenant(tenant_id="acme", name="Acme", tier=3)
+    store = memory_store()
+    key_id, api_key = store.issue_key("acme")
+    store.put(Tenant(tenant_id="acme", name="Acme", tier=3))
 
-    answer = authorize(_event("Bearer jq_t"), store=store)
+    answer = authorize(_event(f"Bearer {api_key}"), store)
 
-    assert answer["context"] == {"role": "tenant", "key_id": "key_1", "tenant_id": "acme", "tier": 3}
+    assert answer["context"] == {"role": "tenant", "key_id": key_id, "tenant_id": "acme", "tier": 3}

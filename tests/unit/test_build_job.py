@@ -6,13 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from jobqueue.api.job_builder import build_job, derive_type, payload_size
 from jobqueue.errors import JobTypeNotAllowed, PayloadTooLarge, ValidationFailed
 from jobqueue.models.job import Category, JobStatus, JobType, Priority
 from jobqueue.models.submission import JobSubmission
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.service.job_builder import build_job, derive_type, payload_size
+from jobqueue.models.tenant import Tenant
+from jobqueue.testing import fake_ports
+from jobqueue.tiers import LimitOverrides
+from tests.support.fakes import registry_for
 
 NOW = datetime(2025, 3, 12, 19, 0, tzinfo=UTC)
+REGISTRY = registry_for(fake_ports(NOW))
 
 
 def _tenant(tier: int = 2, **limits) -> Tenant:
@@ -21,7 +25,7 @@ def _tenant(tier: int = 2, **limits) -> Tenant:
 
 
 def _build(tenant: Tenant | None = None, **fields):
-    return build_job(tenant or _tenant(), JobSubmission(**{"handler": "echo", **fields}), NOW)
+    return build_job(REGISTRY, tenant or _tenant(), JobSubmission(**{"handler": "echo", **fields}), NOW)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +52,7 @@ def test_a_built_job_is_queued_for_the_tenant_with_its_tier():
 
 
 def test_the_idempotency_key_is_kept_on_the_job():
-    job = build_job(_tenant(), JobSubmission(handler="echo"), NOW, idempotency_key="abc")
+    job = build_job(REGISTRY, _tenant(), JobSubmission(handler="echo"), NOW, idempotency_key="abc")
 
     assert job.idempotency_key == "abc"
 

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from jobqueue.api.auth import principal_of, require_admin, require_tenant
+from jobqueue.api.caller import principal_of, require_admin, require_tenant
 from jobqueue.errors import Forbidden, Unauthorized
 from jobqueue.models.tenant import Role, Tenant
-from jobqueue.service import profiles
+from jobqueue.tenancy.profiles import TTL_SECONDS, CachedTenants, require_profile
+from jobqueue.testing import FrozenClock
+from jobqueue.testing.tenants import InMemoryTenantRepository
 from tests.support.events import load_event
 
 
-class CountingStore:
-    def __init__(self, tenants: dict[str, Tenant]):
-        self.tenants = tenants
+class CountingStore(InMemoryTenantRepository):
+    def __init__(self, clock: FrozenClock, tenants: list[Tenant]):
+        super().__init__(clock)
+        for tenant in tenants:
+            self.put(tenant)
         self.reads = 0
 
     def get(self, tenant_id: str) -> Tenant | None:
         self.reads += 1
-        return self.tenants.get(tenant_id)
+        return super().get(tenant_id)
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    profiles.forget()
-    yield
-    profiles.forget()
+ACME = Tenant(tenant_id="acme", name="Acme", tier=2)
 
 
 def test_the_principal_comes_from_the_authorizer_lambda_context():
@@ -53,36 +53,41 @@ def test_tenant_routes_refuse_admin_keys_and_admin_routes_refuse_tenant_keys():
 
 
 def test_a_profile_is_read_once_within_the_cache_time():
-    store = CountingStore({"acme": Tenant(tenant_id="acme", name="Acme", tier=2)})
+    clock = FrozenClock()
+    store = CountingStore(clock, [ACME])
+    cached = CachedTenants(store, clock)
 
-    profiles.tenant_profile("acme", store)
-    profiles.tenant_profile("acme", store)
+    cached.get("acme")
+    clock.advance(TTL_SECONDS - 0.1)
+    cached.get("acme")
 
     assert store.reads == 1
 
 
-def test_a_profile_is_read_again_after_the_cache_time(monkeypatch):
-    store = CountingStore({"acme": Tenant(tenant_id="acme", name="Acme", tier=2)})
-    now = [1000.0]
-    monkeypatch.setattr(profiles.time, "monotonic", lambda: now[0])
-    profiles.tenant_profile("acme", store)
+def test_a_profile_is_read_again_after_the_cache_time():
+    clock = FrozenClock()
+    store = CountingStore(clock, [ACME])
+    cached = CachedTenants(store, clock)
+    cached.get("acme")
 
-    now[0] += profiles.TTL_SECONDS + 0.1
-    profiles.tenant_profile("acme", store)
-
-    assert store.reads == 2
-
-
-def test_a_forgotten_profile_is_read_again():
-    store = CountingStore({"acme": Tenant(tenant_id="acme", name="Acme", tier=2)})
-    profiles.tenant_profile("acme", store)
-
-    profiles.forget("acme")
-    profiles.tenant_profile("acme", store)
+    clock.advance(TTL_SECONDS + 0.1)
+    cached.get("acme")
 
     assert store.reads == 2
+
+
+def test_a_profile_put_through_the_cache_is_read_again():
+    clock = FrozenClock()
+    store = CountingStore(clock, [ACME])
+    cached = CachedTenants(store, clock)
+    cached.get("acme")
+
+    cached.put(ACME.model_copy(update={"tier": 3}))
+
+    assert cached.get("acme").tier == 3 and store.reads == 2
 
 
 def test_a_tenant_without_a_profile_is_forbidden():
+    clock = FrozenClock()
     with pytest.raises(Forbidden):
-        profiles.tenant_profile("ghost", CountingStore({}))
+        require_profile(CachedTenants(CountingStore(clock, []), clock), "ghost")

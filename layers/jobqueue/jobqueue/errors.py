@@ -89,3 +89,11 @@ class HandlerError(Exception):
 class NonRetryableError(HandlerError):
     def __init__(self, message: str):
         super().__init__(message, retryable=False)
+
+
+class PublishError(Exception):
+    """Some messages were not accepted by the queue; their jobs stay queued for the sweeper."""
+
+    def __init__(self, job_ids: list[str]):
+        super().__init__(f"{len(job_ids)} message(s) not sent")
+        self.job_ids = job_ids

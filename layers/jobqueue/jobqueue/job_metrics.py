@@ -16,8 +16,8 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from jobqueue import clock
 from jobqueue.models.job import Job
+from jobqueue.times import ms_between
 
 DEFAULT_NAMESPACE = "JobQueue"
 
@@ -57,7 +57,7 @@ class JobMetrics:
     def queue_wait(self, claimed_at: datetime) -> None:
         """Claim time minus the time the job became due (its scheduled time, else its creation)."""
         due = self._job.scheduled_for or self._job.created_at
-        self.milliseconds(QUEUE_WAIT_MS, clock.ms_between(due, claimed_at))
+        self.milliseconds(QUEUE_WAIT_MS, ms_between(due, claimed_at))
 
     def flush(self) -> None:
         if self._count:

@@ -26,6 +26,7 @@ class Settings:
     dispatch_grace_seconds: int
     lease_grace_seconds: int
     idempotency_table_name: str = ""
+    schedule_dead_letter_queue_arn: str = ""
     email_from: str = ""
     webhook_signing_secret: str = ""
     webhook_allow_private: bool = False
@@ -65,6 +66,7 @@ def get_settings() -> Settings:
         dispatch_grace_seconds=int(env.get("DISPATCH_GRACE_SECONDS", "300")),
         lease_grace_seconds=int(env.get("LEASE_GRACE_SECONDS", "30")),
         idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
+        schedule_dead_letter_queue_arn=env.get("SCHEDULE_DEAD_LETTER_QUEUE_ARN", ""),
         email_from=env.get("EMAIL_FROM", ""),
         webhook_signing_secret=env.get("WEBHOOK_SIGNING_SECRET", ""),
         webhook_allow_private=env.get("WEBHOOK_ALLOW_PRIVATE", "") == "1",

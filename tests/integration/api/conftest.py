@@ -11,13 +11,17 @@ from typing import Any
 import boto3
 import pytest
 
+from jobqueue import wiring
+from jobqueue.api.app import handle
+from jobqueue.handlers import builtin_handlers
 from jobqueue.ids import hash_key
 from jobqueue.models.job import Category, Job
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.service import profiles
+from jobqueue.models.job_query import JobQuery
+from jobqueue.models.tenant import Tenant
+from jobqueue.ports import Ports
+from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobQuery, JobStore
-from jobqueue.store.tenants import TenantStore
+from jobqueue.tiers import LimitOverrides
 from tests.support.events import FakeLambdaContext, load_event
 
 IDEMPOTENCY_TABLE = "jobqueue-test-idempotency"
@@ -48,16 +52,21 @@ class ApiResponse:
 
 
 class ApiClient:
-    """Sends events/<name>.json (adjusted) to api_app.lambda_handler; tenant `acme` by default."""
+    """Sends events/<name>.json (adjusted) to api_app.lambda_handler; tenant `acme` by default.
+    Given `ports`, the request goes to the resolver with those ports instead (a fault injected)."""
 
     def __init__(self, aws_env: Any):
         self.aws = aws_env
 
-    def call(self, name: str, **overrides: Any) -> ApiResponse:
+    def call(self, name: str, ports: Ports | None = None, **overrides: Any) -> ApiResponse:
         import api_app
 
         overrides.setdefault("principal", principal())
-        raw = api_app.lambda_handler(load_event(name, **overrides), FakeLambdaContext())
+        event = load_event(name, **overrides)
+        if ports is None:
+            raw = api_app.lambda_handler(event, FakeLambdaContext())
+        else:
+            raw = handle(event, FakeLambdaContext(), ports, Registry(builtin_handlers(ports)))
         content_type = raw.get("headers", {}).get("Content-Type", "")
         body = json.loads(raw["body"]) if "json" in content_type and raw.get("body") else raw.get("body")
         return ApiResponse(raw["statusCode"], body, raw.get("headers", {}))
@@ -66,7 +75,7 @@ class ApiClient:
         return self.call("api_submit_job", body=body or {"handler": "echo", "payload": {"n": 1}}, **overrides)
 
     def jobs_in_table(self, tenant_id: str = "acme") -> list[Job]:
-        return JobStore().list(tenant_id, JobQuery(limit=100)).jobs
+        return wiring.default_ports().jobs.list(tenant_id, JobQuery(limit=100)).jobs
 
     def messages(self, band: Any) -> list[dict[str, Any]]:
         response = boto3.client("sqs").receive_message(
@@ -90,7 +99,7 @@ class ApiClient:
 
 def put_tenant(tenant_id: str, tier: int, categories: list[Category] | None = None) -> Tenant:
     overrides = LimitOverrides(allowed_job_types=categories) if categories is not None else LimitOverrides()
-    return TenantStore().put(
+    return wiring.default_ports().tenants.put(
         Tenant(tenant_id=tenant_id, name=tenant_id.title(), tier=tier, overrides=overrides)
     )
 
@@ -106,9 +115,8 @@ def api_env(aws_env):
     )
     os.environ.update(IDEMPOTENCY_TABLE_NAME=IDEMPOTENCY_TABLE, ADMIN_KEY_HASH=hash_key(ADMIN_KEY))
     get_settings.cache_clear()
-    profiles.forget()
+    wiring.reset()
     yield aws_env
-    profiles.forget()
 
 
 @pytest.fixture

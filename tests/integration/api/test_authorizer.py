@@ -5,9 +5,9 @@ from __future__ import annotations
 import authorizer_app
 import pytest
 
-from jobqueue.auth.authorizer import Unauthorized
+from jobqueue.authorizer.authorize import Unauthorized
 from jobqueue.models.tenant import Role
-from jobqueue.store.tenants import TenantStore
+from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import ADMIN_KEY, put_tenant
 from tests.support.events import FakeLambdaContext, load_event
 
@@ -24,7 +24,7 @@ def test_the_admin_key_is_authorized_as_admin(api):
 
 
 def test_a_tenant_key_is_authorized_with_its_tenant_and_tier(api):
-    key_id, api_key = TenantStore().issue_key("acme")
+    key_id, api_key = default_ports().tenants.issue_key("acme")
 
     answer = _authorize(f"Bearer {api_key}")
 
@@ -33,7 +33,7 @@ def test_a_tenant_key_is_authorized_with_its_tenant_and_tier(api):
 
 
 def test_a_tier_change_shows_in_the_next_authorization(api):
-    _, api_key = TenantStore().issue_key("acme")
+    _, api_key = default_ports().tenants.issue_key("acme")
 
     put_tenant("acme", 4)
 
@@ -41,7 +41,7 @@ def test_a_tier_change_shows_in_the_next_authorization(api):
 
 
 def test_an_issued_admin_key_is_authorized_as_admin(api):
-    key_id, api_key = TenantStore().issue_key(None, role=Role.ADMIN)
+    key_id, api_key = default_ports().tenants.issue_key(None, role=Role.ADMIN)
 
     answer = _authorize(f"Bearer {api_key}")
 
@@ -59,14 +59,14 @@ def test_a_missing_or_bad_key_fails_with_unauthorized_which_api_gateway_answers_
 
 
 def test_a_key_of_a_tenant_without_a_profile_is_unauthorized(api):
-    _, api_key = TenantStore().issue_key("ghost")
+    _, api_key = default_ports().tenants.issue_key("ghost")
 
     with pytest.raises(Unauthorized):
         _authorize(f"Bearer {api_key}")
 
 
 def test_the_key_never_reaches_the_logs(api, capsys):
-    _, api_key = TenantStore().issue_key("acme")
+    _, api_key = default_ports().tenants.issue_key("acme")
 
     _authorize(f"Bearer {api_key}")
     with pytest.raises(Unauthorized):
@@ -78,7 +78,7 @@ def test_the_key_never_reaches_the_logs(api, capsys):
 
 
 def test_the_authorizer_context_drives_the_api(api):
-    _, api_key = TenantStore().issue_key("acme")
+    _, api_key = default_ports().tenants.issue_key("acme")
     context = _authorize(f"Bearer {api_key}")["context"]
 
     response = api.submit(principal=context)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-from jobqueue.service.idempotency import run_once
+from jobqueue.adapters.idempotency import PowertoolsIdempotency
+from jobqueue.errors import IdempotencyConflict
 from tests.integration.api.conftest import principal
 
 KEY = {"Idempotency-Key": "order-42"}
@@ -56,11 +56,13 @@ def test_the_same_body_with_other_key_order_is_a_repeat(api):
 
 
 def test_a_repeat_while_the_first_still_runs_is_refused(api_env):
-    def first() -> dict:
-        return run_once("submit", "acme", "k", {"x": 1}, lambda: {"inner": True})
+    once = PowertoolsIdempotency()
 
-    with pytest.raises(IdempotencyAlreadyInProgressError):
-        run_once("submit", "acme", "k", {"x": 1}, first)
+    def first() -> dict:
+        return once.run_once("submit", "acme", "k", {"x": 1}, lambda: {"inner": True})
+
+    with pytest.raises(IdempotencyConflict, match="still in progress"):
+        once.run_once("submit", "acme", "k", {"x": 1}, first)
 
 
 def test_an_empty_key_answers_422(api):

@@ -7,14 +7,15 @@ import json
 import pytest
 
 from jobqueue.models.job import JobResult, JobStatus, QueueBand
-from jobqueue.store.jobs import JobStore
+from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import principal
 from tests.support.factories import make_job
+from tests.support.moto_env import raw_item
 
 
 def _stored(**fields):
     job = make_job(**fields)
-    JobStore().create(job)
+    default_ports().jobs.create(job)
     return job
 
 
@@ -25,7 +26,7 @@ def test_cancelling_a_queued_job_answers_200_with_the_cancelled_job(api):
 
     assert response.status == 200
     assert response.body["status"] == "cancelled" and response.body["status_reason"] == "cancelled by request"
-    assert "GSI2PK" not in JobStore().raw_item("acme", job_id)  # nothing left for the sweeper
+    assert "GSI2PK" not in raw_item("acme", job_id)  # nothing left for the sweeper
 
 
 def test_of_two_cancels_one_wins_and_the_other_answers_409(api):
@@ -38,7 +39,9 @@ def test_of_two_cancels_one_wins_and_the_other_answers_409(api):
 
 def test_cancelling_a_job_a_worker_claimed_answers_409(api):
     job = _stored(status=JobStatus.QUEUED)
-    JobStore().transition("acme", job.id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING, "attempts": 1})
+    default_ports().jobs.transition(
+        "acme", job.id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING, "attempts": 1}
+    )
 
     response = api.call("api_cancel_job", job_id=job.id)
 
@@ -50,7 +53,9 @@ def test_a_claim_after_a_cancel_finds_nothing_to_claim(api):
     job = _stored(status=JobStatus.QUEUED)
     api.call("api_cancel_job", job_id=job.id)
 
-    claimed = JobStore().transition("acme", job.id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING})
+    claimed = default_ports().jobs.transition(
+        "acme", job.id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING}
+    )
 
     assert claimed is None
 
@@ -72,7 +77,7 @@ def test_retrying_a_failed_job_queues_it_with_a_fresh_budget_and_sends_it(api):
     assert response.status == 200
     assert response.body["status"] == "queued" and response.body["attempts"] == 4
     assert response.body["last_result"]["error_message"] == "boom"
-    assert JobStore().get("acme", job.id).retries_used == 0
+    assert default_ports().jobs.get("acme", job.id).retries_used == 0
     assert json.loads(api.messages(QueueBand.NORMAL)[0]["Body"])["job_id"] == job.id
 
 
@@ -134,7 +139,7 @@ def test_every_job_route_answers_404_for_another_tenants_job(api, event, body):
     response = api.call(event, job_id=theirs.id, **overrides)
 
     assert response.status == 404 and response.error_code == "not_found"
-    assert JobStore().get("globex", theirs.id).status is JobStatus.FAILED
+    assert default_ports().jobs.get("globex", theirs.id).status is JobStatus.FAILED
 
 
 @pytest.mark.parametrize("event", ["api_get_job", "api_cancel_job", "api_retry_job", "api_patch_job"])

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from jobqueue.bands import band_for
 from jobqueue.models.job import JobStatus
-from jobqueue.queueing.bands import band_for
-from jobqueue.store.jobs import JobStore
+from jobqueue.wiring import default_ports
 from tests.integration.worker.kit import ScriptedContext, count_aws_calls, receive_event
 
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -23,7 +23,7 @@ def _submit_and_run(api) -> tuple[str, Counter]:
 
     with count_aws_calls("sqs") as submit_log:
         job_id = api.submit().body["id"]
-    job = JobStore().get("acme", job_id)
+    job = default_ports().jobs.get("acme", job_id)
     event = receive_event(api.aws.queue_urls[band_for(job.priority, job.tier)])
     with count_aws_calls("sqs") as worker_log:
         response = worker_app.lambda_handler(event, ScriptedContext())
@@ -38,7 +38,7 @@ def test_one_job_costs_a_bounded_number_of_calls_and_writes_and_no_transaction(a
 
     writes = sum(n for (service, op), n in calls.items() if service == "dynamodb" and op in DYNAMODB_WRITES)
     print(f"\nper job: {sum(calls.values())} AWS calls, {writes} DynamoDB writes: {dict(calls)}")
-    assert JobStore().get("acme", job_id).status is JobStatus.COMPLETED
+    assert default_ports().jobs.get("acme", job_id).status is JobStatus.COMPLETED
     assert ("dynamodb", "TransactWriteItems") not in calls
     assert calls[("sqs", "SendMessage")] == 1
     assert calls[("dynamodb", "PutItem")] == 1

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from jobqueue import clock
 from jobqueue.ids import ulid
 from jobqueue.models.job import JobStatus, JobType, Priority
-from jobqueue.store.jobs import JobStore
+from jobqueue.times import iso, utc_now
+from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import principal
 from tests.support.factories import make_job
 
@@ -20,7 +20,7 @@ def _list(api, **query):
 
 def test_another_tenants_job_answers_404_exactly_like_a_missing_one(api):
     theirs = api.submit(principal=principal("globex")).body["id"]
-    missing = ulid(clock.now())
+    missing = ulid(utc_now())
 
     other = api.call("api_get_job", job_id=theirs)
     absent = api.call("api_get_job", job_id=missing)
@@ -75,7 +75,7 @@ def test_the_cursor_pages_through_every_job_once(api):
     ids=["status", "type", "handler", "priority", "parent_id"],
 )
 def test_each_filter_selects_only_matching_jobs(api, query, wanted):
-    store = JobStore()
+    store = default_ports().jobs
     for _ in range(3):
         store.create(make_job())
     match = make_job(**wanted)
@@ -87,15 +87,15 @@ def test_each_filter_selects_only_matching_jobs(api, query, wanted):
 
 
 def test_created_after_and_before_bound_the_creation_time(api):
-    store = JobStore()
-    start = clock.now() - timedelta(hours=3)
+    store = default_ports().jobs
+    start = utc_now() - timedelta(hours=3)
     jobs = [
         make_job(id=ulid(start + timedelta(hours=h)), created_at=start + timedelta(hours=h)) for h in range(3)
     ]
     for job in jobs:
         store.create(job)
-    after = clock.iso(start + timedelta(minutes=30))
-    before = clock.iso(start + timedelta(minutes=90))
+    after = iso(start + timedelta(minutes=30))
+    before = iso(start + timedelta(minutes=90))
 
     response = _list(api, created_after=after, created_before=before)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from jobqueue import clock
 from jobqueue.models.job import Category, QueueBand
-from jobqueue.queueing.publisher import JobPublisher
-from jobqueue.store.jobs import JobStore
+from jobqueue.times import parse_iso, utc_now
+from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import ADMIN, principal, put_tenant
+from tests.support.faults import Faulty, raising, replace_ports
+from tests.support.moto_env import raw_item
 
 
 def test_a_submitted_job_answers_201_with_its_public_json(api):
@@ -75,26 +76,24 @@ def test_the_timeout_defaults_to_the_handlers_and_is_capped_by_the_tier(api):
 
 
 def test_a_delayed_job_is_scheduled_and_its_message_is_delayed(api):
-    before = clock.now()
+    before = utc_now()
 
     job = api.submit({"handler": "echo", "delay_seconds": 120}).body
 
     assert job["type"] == "delayed"
-    scheduled = clock.parse_iso(job["scheduled_for"])
-    assert before + timedelta(seconds=119) <= scheduled <= clock.now() + timedelta(seconds=120)
+    scheduled = parse_iso(job["scheduled_for"])
+    assert before + timedelta(seconds=119) <= scheduled <= utc_now() + timedelta(seconds=120)
     assert api.messages(QueueBand.NORMAL) == [] and api.queued_message_count() == 1
 
 
-def test_a_job_whose_send_fails_is_still_accepted_and_left_for_the_sweeper(api, monkeypatch):
-    def broken_send(self, job, delay_seconds=None):
-        raise ConnectionError("SQS unreachable")
+def test_a_job_whose_send_fails_is_still_accepted_and_left_for_the_sweeper(api):
+    ports = default_ports()
+    unreachable = Faulty(ports.queue, send=raising(ConnectionError("SQS unreachable")))
 
-    monkeypatch.setattr(JobPublisher, "send", broken_send)
-
-    response = api.submit()
+    response = api.submit(ports=replace_ports(ports, queue=unreachable))
 
     assert response.status == 201
-    item = JobStore().raw_item("acme", response.body["id"])
+    item = raw_item("acme", response.body["id"])
     assert item["status"] == "queued" and item["GSI2PK"].startswith("SWEEP#")
 
 

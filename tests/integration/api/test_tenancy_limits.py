@@ -10,33 +10,32 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from jobqueue import clock
-from jobqueue.models.job import Category, JobStatus
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.service import profiles
+from jobqueue.models.job import Category, JobResult, JobStatus
+from jobqueue.models.job_query import JobQuery
+from jobqueue.models.tenant import Tenant
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobStore
-from jobqueue.store.tenants import TenantStore
-from jobqueue.tenancy import counters
+from jobqueue.tiers import LimitOverrides
+from jobqueue.times import utc_now
+from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import ADMIN, principal
+from tests.support.faults import Faulty, raising, replace_ports
 
 ALL = list(Category)
 
 
 def limited(tenant_id: str = "acme", tier: int = 2, **limits) -> None:
-    TenantStore().put(
+    default_ports().tenants.put(
         Tenant(
             tenant_id=tenant_id,
             name=tenant_id,
             tier=tier,
             overrides=LimitOverrides(allowed_job_types=ALL, **limits),
         )
-    )
-    profiles.forget(tenant_id)
+    )  # the profile cache forgets it
 
 
 def waiting_running(tenant_id: str = "acme") -> tuple[int, int]:
-    snapshot = counters.read_counters(tenant_id)
+    snapshot = default_ports().counters.snapshot(tenant_id)
     return snapshot.waiting, snapshot.running
 
 
@@ -56,7 +55,7 @@ def test_the_queued_limit_answers_429_with_its_details_and_leaves_no_trace(api):
     assert "Retry-After" not in refused.headers
     assert len(api.jobs_in_table()) == 2
     assert waiting_running() == (2, 0)
-    assert counters.daily_count("acme", clock.now()) == 2
+    assert default_ports().counters.daily_count("acme", utc_now()) == 2
 
 
 def test_the_daily_limit_answers_429_with_retry_after_until_utc_midnight(api):
@@ -86,17 +85,16 @@ def test_a_batch_is_one_step_admitted_whole_or_refused_whole(api):
     assert batch(api, 2).status == 201 and waiting_running() == (5, 0)
 
 
-def test_a_failed_job_write_gives_the_admission_back(api, monkeypatch):
+def test_a_failed_job_write_gives_the_admission_back(api):
     limited()
+    ports = default_ports()
+    error = ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "PutItem")
+    broken = replace_ports(ports, jobs=Faulty(ports.jobs, create=raising(error)))
 
-    def broken(*args, **kwargs):
-        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "PutItem")
-
-    monkeypatch.setattr(JobStore, "create", broken)
-    assert api.submit().status == 500
+    assert api.submit(ports=broken).status == 500
 
     assert waiting_running() == (0, 0)
-    assert counters.daily_count("acme", clock.now()) == 0
+    assert default_ports().counters.daily_count("acme", utc_now()) == 0
 
 
 def test_an_override_change_applies_to_the_next_submission(api):
@@ -135,31 +133,29 @@ def test_retry_re_reserves_a_waiting_place_and_answers_429_when_full(api):
 
     refused = api.call("api_retry_job", job_id=first)
     assert refused.status == 429 and refused.details["limit_type"] == "max_queued_jobs"
-    assert JobStore().get("acme", first).status is JobStatus.CANCELLED
+    assert default_ports().jobs.get("acme", first).status is JobStatus.CANCELLED
 
     assert api.call("api_cancel_job", job_id=second).status == 200
     assert api.call("api_retry_job", job_id=first).status == 200  # not counted against the day
     assert api.call("api_retry_job", job_id=first).status == 409
     assert waiting_running() == (1, 0)
-    assert counters.daily_count("acme", clock.now()) == 2
+    assert default_ports().counters.daily_count("acme", utc_now()) == 2
 
 
 def test_timeouts_are_capped_by_the_tier_and_by_the_worker_timeout(api, monkeypatch):
     limited(tier=4)
     asked = {"handler": "sleep", "payload": {"seconds": 1}, "timeout_seconds": 900}
     assert api.submit(asked).body["id"]
-    assert JobStore().list("acme", _query()).jobs[0].timeout_seconds == 240  # tier 4
+    assert default_ports().jobs.list("acme", _query()).jobs[0].timeout_seconds == 240  # tier 4
 
     monkeypatch.setenv("WORKER_TIMEOUT_SECONDS", "60")
     get_settings.cache_clear()
     api.submit(asked)
-    newest = JobStore().list("acme", _query()).jobs[0]
+    newest = default_ports().jobs.list("acme", _query()).jobs[0]
     assert newest.timeout_seconds == 60 - 15  # the worker's timeout minus the margin
 
 
 def _query():
-    from jobqueue.store.jobs import JobQuery
-
     return JobQuery(limit=1)
 
 
@@ -185,7 +181,7 @@ def test_usage_shows_counters_limits_and_warnings_at_80_percent(api):
 def test_usage_window_totals_rates_and_breakdowns(api):
     limited()
     ids = [api.submit().body["id"] for _ in range(4)]
-    store = JobStore()
+    store = default_ports().jobs
     for job_id, status, ms in ((ids[0], JobStatus.COMPLETED, 100), (ids[1], JobStatus.COMPLETED, 300)):
         store.transition(
             "acme", job_id, [JobStatus.QUEUED], {"status": status, "last_result": _result(True, ms)}
@@ -194,8 +190,8 @@ def test_usage_window_totals_rates_and_breakdowns(api):
         "acme", ids[2], [JobStatus.QUEUED], {"status": JobStatus.FAILED, "last_result": _result(False, 50)}
     )
     api.submit(principal=principal("globex"))  # another tenant's job is not counted
-    start = (clock.now() - timedelta(minutes=5)).isoformat()
-    end = (clock.now() + timedelta(minutes=1)).isoformat()
+    start = (utc_now() - timedelta(minutes=5)).isoformat()
+    end = (utc_now() + timedelta(minutes=1)).isoformat()
 
     window = usage(api, {"start": start, "end": end}).body["window"]
 
@@ -209,8 +205,6 @@ def test_usage_window_totals_rates_and_breakdowns(api):
 
 
 def _result(success: bool, ms: int):
-    from jobqueue.models.job import JobResult
-
     return JobResult(success=success, execution_ms=ms, error_type=None if success else "Boom")
 
 
@@ -235,7 +229,7 @@ def test_usage_needs_a_tenant_key(api):
 
 # -- isolation -----------------------------------------------------------------------------------
 def test_keys_are_stored_only_as_their_hash(api):
-    key_id, api_key = TenantStore().issue_key("acme")
+    key_id, api_key = default_ports().tenants.issue_key("acme")
     items = boto3.resource("dynamodb").Table(api.aws.table_name).scan()["Items"]
     assert api_key not in repr(items)
     assert any(item.get("key_id") == key_id for item in items)

@@ -13,22 +13,24 @@ import random
 from datetime import timedelta
 
 import boto3
-import deadletter_app
 import pytest
-import sweeper_app
-import worker_app
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from jobqueue import clock, sweeper
+from jobqueue.deadletter.process import process_dead_letters
+from jobqueue.handlers import builtin_handlers
+from jobqueue.messages import message_body
 from jobqueue.models.job import Category, JobStatus
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.queueing.publisher import message_body
-from jobqueue.service import profiles
-from jobqueue.store.jobs import JobStore
-from jobqueue.store.tenants import TenantStore
-from jobqueue.tenancy import counters
-from jobqueue.worker import claim, slots
+from jobqueue.models.tenant import Tenant
+from jobqueue.registry import Registry
+from jobqueue.sweeper.tick import sweep
+from jobqueue.tenancy.reconcile import true_counts
+from jobqueue.tenancy.slots import give_slot, take_slot
+from jobqueue.tiers import LimitOverrides
+from jobqueue.times import utc_now
+from jobqueue.wiring import aws_ports
+from jobqueue.worker import claim
+from jobqueue.worker.process import process_batch
 from tests.integration.api.conftest import principal
 from tests.integration.worker.kit import receive_event
 from tests.support.events import FakeLambdaContext, load_event
@@ -54,19 +56,50 @@ def truth(table, tenant_id: str) -> tuple[int, int]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def counter(tenant_id: str) -> tuple[int, int]:
-    snapshot = counters.read_counters(tenant_id)
-    return snapshot.waiting, snapshot.running
+class MovingClock:
+    """The real time plus an offset the test moves forward (leases expire, checks fall due)."""
+
+    def __init__(self):
+        self.offset = timedelta(0)
+
+    def now(self):
+        return utc_now() + self.offset
 
 
-class Clock:
-    """clock.now() plus an offset the test moves forward (leases expire, checks fall due)."""
+class BreakableCounters:
+    """The real counters; `break_next()` makes the next counter write fail (the process 'dies')."""
 
-    def __init__(self, real):
-        self.real, self.offset = real, timedelta(0)
+    WRITES = frozenset(
+        {
+            "reserve_waiting",
+            "release_waiting",
+            "reserve_daily",
+            "release_daily",
+            "take_running",
+            "give_running",
+        }
+    )
 
-    def __call__(self):
-        return self.real() + self.offset
+    def __init__(self, inner):
+        self.inner, self.broken = inner, False
+
+    def break_next(self):
+        self.broken = True
+
+    def __getattr__(self, name):
+        method = getattr(self.inner, name)
+        if name not in self.WRITES:
+            return method
+
+        def write(*args, **kwargs):
+            if self.broken:
+                self.broken = False
+                raise ClientError(
+                    {"Error": {"Code": "InternalServerError", "Message": "crash"}}, "UpdateItem"
+                )
+            return method(*args, **kwargs)
+
+        return write
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -74,9 +107,19 @@ def test_counters_equal_the_true_counts_after_random_operations(api, monkeypatch
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "jobqueue")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JobQueue")
     rng = random.Random(seed)
-    fake = Clock(clock.now)
-    monkeypatch.setattr(clock, "now", fake)
-    monkeypatch.setattr(sweeper, "RECONCILE_INTERVAL_SECONDS", 0)
+    clock = MovingClock()
+    real = aws_ports(clock)
+    counters = BreakableCounters(real.counters)
+    ports = type(real)(**{**real.__dict__, "counters": counters})
+    registry = Registry(builtin_handlers(ports))
+
+    def counter(tenant_id: str) -> tuple[int, int]:
+        snapshot = ports.counters.snapshot(tenant_id)
+        return snapshot.waiting, snapshot.running
+
+    def tick():
+        sweep(ports, remaining_ms=lambda: 55_000, reconcile_interval_seconds=0)
+
     for tenant_id in TENANTS:
         # globex has one slot: a crashed job of it blocks the others, which wait (deferrals).
         overrides = LimitOverrides(
@@ -84,8 +127,7 @@ def test_counters_equal_the_true_counts_after_random_operations(api, monkeypatch
             max_concurrent_jobs=1 if tenant_id == "globex" else 2,
             max_queued_jobs=12,
         )
-        TenantStore().put(Tenant(tenant_id=tenant_id, name=tenant_id, tier=2, overrides=overrides))
-    profiles.forget()
+        ports.tenants.put(Tenant(tenant_id=tenant_id, name=tenant_id, tier=2, overrides=overrides))
     table = boto3.resource("dynamodb").Table(api.aws.table_name)
     queues = list(api.aws.queue_urls.values())
     drifted = False
@@ -93,16 +135,6 @@ def test_counters_equal_the_true_counts_after_random_operations(api, monkeypatch
 
     def job_ids(tenant_id, statuses):
         return [j.id for j in api.jobs_in_table(tenant_id) if j.status.value in statuses]
-
-    def break_next_counter_write():
-        """The next counter write after a winning job write is lost (the process 'dies')."""
-        original = counters._update
-
-        def once(*args, **kwargs):
-            monkeypatch.setattr(counters, "_update", original)
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "crash"}}, "UpdateItem")
-
-        monkeypatch.setattr(counters, "_update", once)
 
     for step in range(STEPS):
         tenant_id = rng.choice(TENANTS)
@@ -116,51 +148,57 @@ def test_counters_equal_the_true_counts_after_random_operations(api, monkeypatch
             handler = rng.choice(["echo", "echo", "fail"])
             body = {"handler": handler, "payload": {"message": "no"} if handler == "fail" else {}}
             body |= {"max_retries": rng.choice([0, 1]), "retry": {"strategy": "fixed", "base_seconds": 0}}
-            assert api.submit(body, principal=who).status in (201, 429)
+            assert api.submit(body, principal=who, ports=ports).status in (201, 429)
         elif op == "batch":
             jobs = [{"handler": "echo"} for _ in range(rng.randint(2, 4))]
-            assert api.call("api_submit_batch", body={"jobs": jobs}, principal=who).status in (201, 429)
+            response = api.call("api_submit_batch", body={"jobs": jobs}, principal=who, ports=ports)
+            assert response.status in (201, 429)
         elif op == "run":
             for url in queues:
                 event = receive_event(url)
                 if event["Records"]:
-                    worker_app.lambda_handler(event, FakeLambdaContext())
+                    process_batch(event, FakeLambdaContext(), ports, registry)
         elif op in ("cancel", "retry"):
             statuses = {"pending", "queued"} if op == "cancel" else {"failed", "timed_out", "cancelled"}
             candidates = job_ids(tenant_id, statuses | ({"completed"} if rng.random() < 0.2 else set()))
             if candidates:
                 event = "api_cancel_job" if op == "cancel" else "api_retry_job"
-                response = api.call(event, job_id=rng.choice(candidates), principal=who)
+                response = api.call(event, job_id=rng.choice(candidates), principal=who, ports=ports)
                 assert response.status in (200, 409, 429), response.body
         elif op == "crash":  # a worker claims a job and dies before finishing it
             candidates = [j for j in api.jobs_in_table(tenant_id) if j.status is JobStatus.QUEUED]
             if candidates:
                 job = rng.choice(candidates)
-                if slots.acquire_slot(job) and claim.claim(JobStore(), job, clock.now()) is None:
-                    slots.release_slot(job, requeued=True)
+                if (
+                    take_slot(ports.counters, ports.tenants, job)
+                    and claim.claim(ports.jobs, job, clock.now()) is None
+                ):
+                    give_slot(ports.counters, job, requeued=True)
         elif op == "recover":  # time passes: leases expire, dispatch checks fall due
-            fake.offset += timedelta(seconds=rng.choice([30, 120, 400]))
-            sweeper_app.lambda_handler(load_event("sweeper_tick"), FakeLambdaContext(remaining_ms=55_000))
+            clock.offset += timedelta(seconds=rng.choice([30, 120, 400]))
+            tick()
             drifted = False  # the tick reconciled every tenant
         elif op == "deadletter":
             candidates = [j for j in api.jobs_in_table(tenant_id) if j.status is JobStatus.QUEUED]
             if candidates:
                 record = load_event("sqs_deadletter_batch")["Records"][0]
                 record["body"] = message_body(rng.choice(candidates))
-                deadletter_app.lambda_handler({"Records": [record]}, FakeLambdaContext())
+                process_dead_letters({"Records": [record]}, FakeLambdaContext(), ports)
         elif op == "drift":  # a crash between a winning job write and its counter write
             candidates = job_ids(tenant_id, {"queued"})
             if candidates:
-                break_next_counter_write()
-                response = api.call("api_cancel_job", job_id=rng.choice(candidates), principal=who)
+                counters.break_next()
+                response = api.call(
+                    "api_cancel_job", job_id=rng.choice(candidates), principal=who, ports=ports
+                )
                 assert response.status == 200
                 drifted = True
         if not drifted:
             for t in TENANTS:
                 assert counter(t) == truth(table, t), f"seed {seed}, after {ops[-5:]}"
 
-    fake.offset += timedelta(seconds=120)
-    sweeper_app.lambda_handler(load_event("sweeper_tick"), FakeLambdaContext(remaining_ms=55_000))
+    clock.offset += timedelta(seconds=120)
+    tick()
     for t in TENANTS:
-        assert counter(t) == truth(table, t) == counters.true_counts(t), f"seed {seed}: {ops}"
+        assert counter(t) == truth(table, t) == true_counts(ports.jobs, t), f"seed {seed}: {ops}"
     assert any(op.split(":")[1] == "run" for op in ops)

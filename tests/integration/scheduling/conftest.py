@@ -1,5 +1,6 @@
 """moto with the table, the queues and an EventBridge Scheduler group, and the Scheduler settings
-(group, role, dispatcher ARN, dead-letter ARN) in the environment."""
+(group, role, dispatcher ARN, dead-letter ARN) in the environment. Tests that need the time to
+stand still build their ports on a `FrozenClock` at NOW."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from jobqueue import aws, clock
+from jobqueue import wiring
+from jobqueue.adapters import aws
 from jobqueue.settings import get_settings
 from tests.support.moto_env import AwsEnv, moto_env
 
@@ -46,7 +48,7 @@ class SchedulingEnv:
 
 
 @pytest.fixture
-def scheduling_env(monkeypatch):
+def scheduling_env():
     env = {
         "SCHEDULE_GROUP_NAME": GROUP,
         "SCHEDULER_ROLE_ARN": ROLE_ARN,
@@ -55,7 +57,6 @@ def scheduling_env(monkeypatch):
     }
     with moto_env(env) as aws_env:
         get_settings.cache_clear()
-        aws.reset_clients()
+        wiring.reset()
         aws.client("scheduler").create_schedule_group(Name=GROUP)
-        monkeypatch.setattr(clock, "now", lambda: NOW)
         yield SchedulingEnv(aws_env, GROUP)

@@ -11,33 +11,70 @@ from datetime import timedelta
 import boto3
 import dispatcher_app
 import pytest
-import stream_app
 from botocore.exceptions import ClientError
 
-from jobqueue import clock, ids
+from jobqueue import ids
+from jobqueue.dispatcher import handle_event
+from jobqueue.handlers import builtin_handlers
 from jobqueue.ids import hash_key
 from jobqueue.models.job import Category, JobStatus
-from jobqueue.registry import JobContext, get_registry
+from jobqueue.registry import JobContext, Registry
 from jobqueue.scheduling import schedules
-from jobqueue.service import profiles
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobStore
+from jobqueue.stream.process import process_stream
+from jobqueue.sweeper.tick import sweep
+from jobqueue.testing import FrozenClock
+from jobqueue.times import iso as iso_ms
+from jobqueue.wiring import aws_ports
 from tests.integration.api.conftest import ADMIN_KEY, IDEMPOTENCY_TABLE, ApiClient, principal, put_tenant
 from tests.integration.scheduling.conftest import NOW
 from tests.integration.scheduling.test_dispatcher_function import LambdaContext
-from tests.support.events import FakeLambdaContext, load_event
-from tests.support.factories import make_job
+from tests.support.events import FakeLambdaContext
+from tests.support.factories import make_job as factory_job
+from tests.support.faults import Faulty, raising, replace_ports
+from tests.support.moto_env import raw_item
+
+
+def make_job(**fields):
+    """A job created at NOW (the frozen time of these tests)."""
+    return factory_job(now=NOW, **fields)
+
 
 BUS = "jobqueue-test-bus"
 
 
 class Harness(ApiClient):
-    """The api client plus the dispatcher, the stream function and the scheduler."""
+    """The api, the dispatcher, the stream function and the sweeper on the AWS ports with the
+    clock frozen at NOW (`h.clock` moves it), and the scheduler to look at."""
 
     def __init__(self, env):
         super().__init__(env.aws)
         self.env = env
         self.seen: set[str] = set()
+        self.clock = FrozenClock(NOW)
+        self.ports = aws_ports(self.clock)
+        self.registry = Registry(builtin_handlers(self.ports))
+        self.next_submit_dies_before_arming = False
+
+    def call(self, name: str, ports=None, **overrides):
+        return super().call(name, ports=ports or self._ports_for(name), **overrides)
+
+    def _ports_for(self, name: str):
+        """The api process dies right after writing the record: nothing is armed (no schedule,
+        no `dependents` entry on the parents); the client never hears back."""
+        if name != "api_submit_job" or not self.next_submit_dies_before_arming:
+            return self.ports
+        self.next_submit_dies_before_arming = False
+        unarmed_schedules = Faulty(self.ports.schedules, put=lambda schedule: None)
+        unregistered = Faulty(self.ports.jobs, add_dependent=lambda parent, child_id: True)
+        return replace_ports(self.ports, schedules=unarmed_schedules, jobs=unregistered)
+
+    def tick(self, at: timedelta) -> dict:
+        """One sweeper tick at NOW + `at`."""
+        self.clock.set(NOW + at)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+            return sweep(self.ports, remaining_ms=lambda: 55_000).summary()
 
     # -- scheduler ---------------------------------------------------------------------------
     def schedule(self, job_id: str, suffix: str = "", tenant_id: str = "acme") -> dict:
@@ -51,13 +88,13 @@ class Harness(ApiClient):
         text = self.schedule(job_id, suffix)["Target"]["Input"]
         if scheduled_time is not None:
             text = text.replace(schedules.SCHEDULED_TIME, scheduled_time)
-        return dispatcher_app.lambda_handler(json.loads(text), LambdaContext())
+        return handle_event(json.loads(text), self.ports).as_dict()
 
     # -- stream ------------------------------------------------------------------------------
     def stream_batch(self, replay: bool = False) -> dict:
         """The table's stream records not handed to the stream function yet (all with replay)."""
         streams = boto3.client("dynamodbstreams")
-        arn = JobStore().table.latest_stream_arn
+        arn = self.ports.jobs.table.latest_stream_arn
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
         iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
         records = []
@@ -74,14 +111,14 @@ class Harness(ApiClient):
         return {"Records": records}
 
     def run_stream(self, replay: bool = False) -> dict:
-        return stream_app.lambda_handler(self.stream_batch(replay), FakeLambdaContext())
+        return process_stream(self.stream_batch(replay), FakeLambdaContext(), self.ports)
 
     def finish(self, job_id: str, status: JobStatus) -> None:
         """A worker's final write (one conditional transition), then the stream delivers it."""
-        store = JobStore()
+        store = self.ports.jobs
         store.transition("acme", job_id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING})
         store.transition(
-            "acme", job_id, [JobStatus.PROCESSING], {"status": status, "completed_at": clock.now()}
+            "acme", job_id, [JobStatus.PROCESSING], {"status": status, "completed_at": self.clock.now()}
         )
         assert self.run_stream()["batchItemFailures"] == []
 
@@ -114,14 +151,12 @@ def h(scheduling_env, monkeypatch) -> Harness:
     monkeypatch.setenv("ADMIN_KEY_HASH", hash_key(ADMIN_KEY))
     monkeypatch.setenv("EVENT_BUS_NAME", BUS)
     get_settings.cache_clear()
-    profiles.forget()
     put_tenant("acme", 2, list(Category))
     put_tenant("globex", 2, list(Category))
     put_tenant("plain", 3, [Category.CUSTOM_PROCESSING])
     harness = Harness(scheduling_env)
     harness.run_stream()  # the tenants' writes are not jobs: start after them
     yield harness
-    profiles.forget()
     get_settings.cache_clear()
 
 
@@ -160,12 +195,12 @@ def test_a_time_beyond_900_seconds_waits_pending_for_a_one_shot_schedule(h, fiel
         "job_id": job["id"],
     }
     # The sweeper's safety net: if the schedule never fires, it queues the job just after its time.
-    assert JobStore().raw_item("acme", job["id"])["GSI2SK"] == "2026-03-02T11:05:00.000Z"
+    assert raw_item("acme", job["id"])["GSI2SK"] == "2026-03-02T11:05:00.000Z"
 
 
-def test_the_one_shot_fire_queues_the_job_with_the_seconds_left_as_delay(h, monkeypatch):
+def test_the_one_shot_fire_queues_the_job_with_the_seconds_left_as_delay(h):
     job = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=2))}).body
-    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=2, seconds=-60))
+    h.clock.set(NOW + timedelta(hours=2, seconds=-60))
 
     outcome = h.fire(job["id"])
 
@@ -206,15 +241,13 @@ def test_a_short_delay_needs_no_scheduled_category(h):
     assert response.status == 201 and response.body["status"] == "queued"
 
 
-def test_when_the_schedule_cannot_be_created_nothing_is_accepted_and_503_says_retry(h, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise ClientError(
-            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "CreateSchedule"
-        )
+def test_when_the_schedule_cannot_be_created_nothing_is_accepted_and_503_says_retry(h):
+    throttled = ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "CreateSchedule"
+    )
+    refusing = replace_ports(h.ports, schedules=Faulty(h.ports.schedules, put=raising(throttled)))
 
-    monkeypatch.setattr(schedules, "create_one_shot", refuse)
-
-    response = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=3))})
+    response = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=3))}, ports=refusing)
 
     assert response.status == 503 and response.error_code == "service_unavailable"
     assert h.jobs_in_table() == []
@@ -401,8 +434,8 @@ def test_cancelling_a_parent_cancels_its_dependents(h):
 def test_a_parent_finished_before_the_submit_settles_the_child_at_once(h):
     done = make_job(status=JobStatus.COMPLETED)
     failed = make_job(status=JobStatus.FAILED)
-    JobStore().create(done)
-    JobStore().create(failed)
+    h.ports.jobs.create(done)
+    h.ports.jobs.create(failed)
 
     ready = h.submit({"handler": "echo", "depends_on": [done.id]}).body
     blocked = h.submit({"handler": "echo", "depends_on": [done.id, failed.id]}).body
@@ -413,7 +446,7 @@ def test_a_parent_finished_before_the_submit_settles_the_child_at_once(h):
     )
 
 
-def test_a_far_one_shot_child_stays_pending_after_its_parent_until_its_schedule_fires(h, monkeypatch):
+def test_a_far_one_shot_child_stays_pending_after_its_parent_until_its_schedule_fires(h):
     parent = h.submit({"handler": "echo"}).body["id"]
     child = h.submit({"handler": "echo", "depends_on": [parent], "run_at": iso(timedelta(hours=1))}).body
     assert h.has_schedule(child["id"])
@@ -421,7 +454,7 @@ def test_a_far_one_shot_child_stays_pending_after_its_parent_until_its_schedule_
     h.finish(parent, JobStatus.COMPLETED)
     assert h.job(child["id"])["status"] == "pending"
 
-    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=59))
+    h.clock.set(NOW + timedelta(minutes=59))
     assert h.fire(child["id"])["result"] == "queued"
 
 
@@ -473,8 +506,8 @@ def test_a_maintenance_fire_makes_a_run_of_its_handler(h):
     assert run["handler"] == "cleanup_old_jobs" and run["parent_id"] == "maint-cleanup-old-jobs"
 
 
-def _run_handler(name, payload, tenant_id="acme"):
-    spec = get_registry().get(name)
+def _run_handler(h, name, payload, tenant_id="acme", registry=None):
+    spec = (registry or h.registry).get(name)
     job = make_job(
         tenant_id=tenant_id, handler=name, category=Category.MAINTENANCE, status=JobStatus.PROCESSING
     )
@@ -482,7 +515,7 @@ def _run_handler(name, payload, tenant_id="acme"):
 
 
 def test_cleanup_deletes_only_the_tenants_finished_jobs_older_than_the_retention(h):
-    store = JobStore()
+    store = h.ports.jobs
     old = NOW - timedelta(days=40)
     stale = [make_job(status=s, completed_at=old) for s in (JobStatus.COMPLETED, JobStatus.FAILED)]
     keep = [
@@ -493,7 +526,7 @@ def test_cleanup_deletes_only_the_tenants_finished_jobs_older_than_the_retention
     for job in stale + keep:
         store.create(job)
 
-    result = _run_handler("cleanup_old_jobs", {"older_than_days": 30})
+    result = _run_handler(h, "cleanup_old_jobs", {"older_than_days": 30})
 
     assert result["deleted"] == 2
     assert all(store.get(j.tenant_id, j.id) is None for j in stale)
@@ -502,95 +535,76 @@ def test_cleanup_deletes_only_the_tenants_finished_jobs_older_than_the_retention
 
 def test_usage_report_counts_the_tenants_jobs_by_status(h):
     for status in (JobStatus.COMPLETED, JobStatus.COMPLETED, JobStatus.FAILED):
-        JobStore().create(make_job(status=status))
+        h.ports.jobs.create(make_job(status=status))
 
-    report = _run_handler("usage_report", {})
+    report = _run_handler(h, "usage_report", {})
 
     assert report["jobs_by_status"]["completed"] == 2 and report["jobs_by_status"]["failed"] == 1
     assert report["total_jobs"] == 3
 
 
-def test_reconcile_counters_reconciles_the_jobs_own_tenant(h, monkeypatch):
-    from jobqueue.tenancy import counters
+def test_reconcile_counters_reconciles_the_jobs_own_tenant(h):
+    # globex's counter says 3 waiting, its job records say 1; acme's counter is off too
+    h.ports.jobs.create(make_job(tenant_id="globex", status=JobStatus.QUEUED))
+    h.ports.counters.reserve_waiting("globex", 3, 100)
+    h.ports.counters.reserve_waiting("acme", 2, 100)
 
-    called = []
-    monkeypatch.setattr(
-        counters, "reconcile_tenant", lambda tenant_id, **kw: called.append(tenant_id) or True
-    )
-
-    assert _run_handler("reconcile_counters", {}, tenant_id="globex") == {
+    assert _run_handler(h, "reconcile_counters", {}, tenant_id="globex") == {
         "tenant_id": "globex",
         "changed": True,
     }
-    assert called == ["globex"]
+    assert h.ports.counters.snapshot("globex").waiting == 1
+    assert h.ports.counters.snapshot("acme").waiting == 2  # another tenant's counter is not touched
 
 
 # -- the sweeper: an api that died between the record and its schedules or dependents --------
 GRACE = timedelta(seconds=300)
 
 
-def _died_before_arming(monkeypatch) -> None:
-    """The api process dies right after writing the record: nothing is armed (no schedule, no
-    `dependents` entry on the parents); the client never hears back."""
-    from jobqueue.service import submit
-
-    monkeypatch.setattr(submit, "_arm", lambda *args, **kwargs: None)
-
-
-def _tick(monkeypatch, at: timedelta) -> dict:
-    import sweeper_app
-
-    monkeypatch.setattr(clock, "now", lambda: NOW + at)
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JobQueue")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
-        return sweeper_app.lambda_handler(load_event("sweeper_tick"), FakeLambdaContext())
-
-
 def _sweep_due(job_id: str) -> str | None:
-    return JobStore().raw_item("acme", job_id).get("GSI2SK")
+    return raw_item("acme", job_id).get("GSI2SK")
 
 
-def test_sweeper_queues_a_pending_one_shot_whose_schedule_was_never_created(h, monkeypatch):
-    _died_before_arming(monkeypatch)
+def test_sweeper_queues_a_pending_one_shot_whose_schedule_was_never_created(h):
+    h.next_submit_dies_before_arming = True
     job = h.submit({"handler": "echo", "run_at": iso(timedelta(hours=2))}).body
     assert job["status"] == "pending" and h.env.names() == []
 
-    early = _tick(monkeypatch, timedelta(hours=1))  # not due yet: untouched
+    early = h.tick(timedelta(hours=1))  # not due yet: untouched
     assert early["pending_repaired"] == early["pending_checked"] == 0
-    assert JobStore().get("acme", job["id"]).status is JobStatus.PENDING
-    assert _sweep_due(job["id"]) == clock.iso(NOW + timedelta(hours=2) + GRACE)
+    assert h.ports.jobs.get("acme", job["id"]).status is JobStatus.PENDING
+    assert _sweep_due(job["id"]) == iso_ms(NOW + timedelta(hours=2) + GRACE)
 
-    summary = _tick(monkeypatch, timedelta(hours=2) + GRACE + timedelta(seconds=1))
+    summary = h.tick(timedelta(hours=2) + GRACE + timedelta(seconds=1))
 
     assert summary["pending_repaired"] == 1
-    assert JobStore().get("acme", job["id"]).status is JobStatus.QUEUED
+    assert h.ports.jobs.get("acme", job["id"]).status is JobStatus.QUEUED
     assert h.sent_job_ids() == [job["id"]]
-    assert _sweep_due(job["id"]) > clock.iso(clock.now())  # now watched by its dispatch check
-    assert _tick(monkeypatch, timedelta(hours=2) + GRACE + timedelta(seconds=2))["pending_repaired"] == 0
+    assert _sweep_due(job["id"]) > iso_ms(h.clock.now())  # now watched by its dispatch check
+    assert h.tick(timedelta(hours=2) + GRACE + timedelta(seconds=2))["pending_repaired"] == 0
 
 
-def test_sweeper_queues_a_pending_dependent_whose_parent_completed_unreleased(h, monkeypatch):
+def test_sweeper_queues_a_pending_dependent_whose_parent_completed_unreleased(h):
     parent = h.submit().body
-    _died_before_arming(monkeypatch)
+    h.next_submit_dies_before_arming = True
     child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
     h.finish(parent["id"], JobStatus.COMPLETED)  # the parent has no `dependents`: nobody releases
     assert h.job(child["id"])["status"] == "pending"
 
-    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    summary = h.tick(GRACE + timedelta(seconds=1))
 
     assert summary["pending_repaired"] == 1
     assert h.job(child["id"])["status"] == "queued"
     assert child["id"] in h.sent_job_ids()
 
 
-def test_sweeper_cancels_a_pending_dependent_whose_parent_failed(h, monkeypatch):
+def test_sweeper_cancels_a_pending_dependent_whose_parent_failed(h):
     parent = h.submit().body
-    _died_before_arming(monkeypatch)
+    h.next_submit_dies_before_arming = True
     child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
     h.finish(parent["id"], JobStatus.FAILED)
 
-    _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    h.tick(GRACE + timedelta(seconds=1))
 
     cancelled = h.job(child["id"])
     assert cancelled["status"] == "cancelled"
@@ -598,25 +612,25 @@ def test_sweeper_cancels_a_pending_dependent_whose_parent_failed(h, monkeypatch)
     assert _sweep_due(child["id"]) is None
 
 
-def test_sweeper_checks_a_dependent_still_waiting_again_later_doubling_the_grace(h, monkeypatch):
+def test_sweeper_checks_a_dependent_still_waiting_again_later_doubling_the_grace(h):
     parent = h.submit().body
-    _died_before_arming(monkeypatch)
+    h.next_submit_dies_before_arming = True
     child = h.submit({"handler": "echo", "depends_on": [parent["id"]]}).body
 
-    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    summary = h.tick(GRACE + timedelta(seconds=1))
 
-    item = JobStore().raw_item("acme", child["id"])
+    item = raw_item("acme", child["id"])
     assert summary["pending_checked"] == 1
     assert item["status"] == "pending" and item["dispatches"] == 1
-    assert item["GSI2SK"] == clock.iso(NOW + GRACE + timedelta(seconds=1) + 2 * GRACE)
+    assert item["GSI2SK"] == iso_ms(NOW + GRACE + timedelta(seconds=1) + 2 * GRACE)
 
 
-def test_sweeper_recreates_the_missing_schedules_of_a_recurring_job(h, monkeypatch):
-    _died_before_arming(monkeypatch)
+def test_sweeper_recreates_the_missing_schedules_of_a_recurring_job(h):
+    h.next_submit_dies_before_arming = True
     job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
     assert h.env.names() == []
 
-    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    summary = h.tick(GRACE + timedelta(seconds=1))
 
     assert summary["pending_repaired"] == 1
     assert h.has_schedule(job["id"], "-a")
@@ -625,23 +639,23 @@ def test_sweeper_recreates_the_missing_schedules_of_a_recurring_job(h, monkeypat
     assert h.job(job["id"])["status"] == "pending"
 
 
-def test_sweeper_only_takes_an_armed_recurring_job_out_of_its_index(h, monkeypatch):
+def test_sweeper_only_takes_an_armed_recurring_job_out_of_its_index(h):
     job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
     before = h.schedule(job["id"], "-a")
 
-    summary = _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    summary = h.tick(GRACE + timedelta(seconds=1))
 
     assert summary["pending_checked"] == 1 and summary["pending_repaired"] == 0
     assert h.schedule(job["id"], "-a")["LastModificationDate"] == before["LastModificationDate"]
     assert _sweep_due(job["id"]) is None
 
 
-def test_sweeper_leaves_a_paused_recurring_jobs_schedules_alone(h, monkeypatch):
-    _died_before_arming(monkeypatch)
+def test_sweeper_leaves_a_paused_recurring_jobs_schedules_alone(h):
+    h.next_submit_dies_before_arming = True
     job = h.submit({"handler": "echo", "cron": "*/15 * * * *"}).body
-    JobStore().transition("acme", job["id"], [JobStatus.PENDING], {"enabled": False})
+    h.ports.jobs.transition("acme", job["id"], [JobStatus.PENDING], {"enabled": False})
 
-    _tick(monkeypatch, GRACE + timedelta(seconds=1))
+    h.tick(GRACE + timedelta(seconds=1))
 
     assert h.env.names() == []
     assert _sweep_due(job["id"]) is None

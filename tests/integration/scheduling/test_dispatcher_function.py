@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dispatcher_app
 
-from jobqueue import clock, ids
+from jobqueue import ids
 from jobqueue.models.job import JobStatus, JobType
-from jobqueue.scheduling.cron import truncate_to_minute
-from jobqueue.store.jobs import JobStore
+from jobqueue.times import parse_iso, truncate_to_minute
+from jobqueue.wiring import default_ports
 from tests.integration.scheduling.conftest import NOW
 from tests.support.factories import make_job
 
@@ -31,7 +31,7 @@ def sample(name):
 
 def test_the_dispatch_sample_event_queues_its_job(scheduling_env):
     event = sample("scheduler_dispatch.json")
-    store = JobStore()
+    store = default_ports().jobs
     store.create(
         make_job(id=event["job_id"], type=JobType.DELAYED, status=JobStatus.PENDING, scheduled_for=NOW)
     )
@@ -43,7 +43,7 @@ def test_the_dispatch_sample_event_queues_its_job(scheduling_env):
 
 def test_the_cron_sample_event_creates_the_run_of_its_slot(scheduling_env):
     event = sample("scheduler_cron.json")
-    store = JobStore()
+    store = default_ports().jobs
     parent = make_job(
         id=event["job_id"], type=JobType.RECURRING, status=JobStatus.PENDING, cron="0 * * * *", enabled=True
     )
@@ -51,7 +51,7 @@ def test_the_cron_sample_event_creates_the_run_of_its_slot(scheduling_env):
 
     answer = dispatcher_app.lambda_handler(event, LambdaContext())
 
-    slot = truncate_to_minute(clock.parse_iso(event["scheduled_time"]))
+    slot = truncate_to_minute(parse_iso(event["scheduled_time"]))
     assert answer == {
         "action": "cron",
         "result": "run_created",

@@ -24,10 +24,10 @@ import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from jobqueue import aws
-from jobqueue.models.tenant import TIER_LIMITS, TenantLimits
+from jobqueue.adapters import aws
+from jobqueue.adapters.dynamodb.counters import DynamoTenantCounters
 from jobqueue.settings import get_settings
-from jobqueue.tenancy import shards
+from jobqueue.tiers import TIER_LIMITS, TenantLimits
 from tests.support.moto_env import create_jobs_table
 
 
@@ -115,10 +115,20 @@ def run_together(workers: int, action: Callable[[], Any]) -> list[Any]:
     return results
 
 
+def first_shard(count: int) -> int:
+    """A shard probe that starts at shard 0, so sharded tests are deterministic."""
+    return 0
+
+
+def sharded(shards: int, pick: Callable[[int], int] | None = None) -> DynamoTenantCounters:
+    """The tenant counters split over `shards` items (probes starting where `pick` says)."""
+    return DynamoTenantCounters(shards=shards, pick=pick)
+
+
 @pytest.fixture
-def first_shard_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every shard probe start at shard 0, so sharded tests are deterministic."""
-    monkeypatch.setattr(shards, "_random_start", lambda count: 0)
+def counters() -> DynamoTenantCounters:
+    """The unsharded tenant counters on the configured table."""
+    return DynamoTenantCounters()
 
 
 @pytest.fixture

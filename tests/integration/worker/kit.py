@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobqueue import aws, lifecycle
+from jobqueue.adapters import aws
+from jobqueue.bands import band_for
+from jobqueue.deadlines import dispatch_check_at
+from jobqueue.messages import message_body
 from jobqueue.models.job import Job
-from jobqueue.queueing.bands import band_for
-from jobqueue.queueing.publisher import JobPublisher, message_body
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobStore
+from jobqueue.times import utc_now
+from jobqueue.wiring import default_ports
 from tests.support.events import FakeLambdaContext, load_event
 from tests.support.factories import make_job
 
@@ -27,8 +29,9 @@ DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteI
 def submit(**fields: Any) -> Job:
     """A queued job written as the api writes it (record with its dispatch check) and its message sent."""
     job = make_job(**fields)
-    JobStore().create(job, sweep_at=lifecycle.dispatch_check_at(job))
-    JobPublisher().send(job)
+    ports = default_ports()
+    ports.jobs.create(job, sweep_at=dispatch_check_at(job, utc_now()))
+    ports.queue.send(job)
     return job
 
 
@@ -125,7 +128,7 @@ class CallLog:
 
 @contextmanager
 def count_aws_calls(*services: str) -> Iterator[CallLog]:
-    """Count the API calls made through the application's cached clients (jobqueue.aws)."""
+    """Count the API calls made through the application's cached clients (jobqueue.adapters.aws)."""
     log = CallLog()
     clients = [aws.table(get_settings().table_name).meta.client] + [aws.client(s) for s in services]
 

@@ -8,9 +8,9 @@ import json
 import deadletter_app
 import pytest
 
+from jobqueue.messages import message_body
 from jobqueue.models.job import JobStatus
-from jobqueue.queueing.publisher import message_body
-from jobqueue.store.jobs import JobStore
+from jobqueue.wiring import default_ports
 from tests.support.events import FakeLambdaContext, load_event
 from tests.support.factories import make_job
 
@@ -34,12 +34,12 @@ def run(event):
 
 def create(**fields):
     job = make_job(**fields)
-    JobStore().create(job)
+    default_ports().jobs.create(job)
     return job
 
 
 def stored(job):
-    return JobStore().get(job.tenant_id, job.id)
+    return default_ports().jobs.get(job.tenant_id, job.id)
 
 
 def test_a_dead_lettered_message_fails_its_queued_job(worker_env):

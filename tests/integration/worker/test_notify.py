@@ -15,19 +15,12 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from jobqueue.errors import HandlerError, NonRetryableError
-from jobqueue.handlers.notify import (
-    EmailPayload,
-    SmsPayload,
-    WebhookPayload,
-    email,
-    sign,
-    sms,
-    webhook,
-)
+from jobqueue.handlers.notifications import EmailPayload, SmsPayload
+from jobqueue.handlers.webhook import WebhookPayload, sign
 from jobqueue.models.job import Category, JobStatus, JobType
 from jobqueue.registry import JobContext
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobStore
+from jobqueue.wiring import default_ports, default_registry
 from tests.integration.worker.kit import message_event, submit
 from tests.support.events import FakeLambdaContext
 from tests.support.factories import make_job
@@ -51,6 +44,11 @@ def context(timeout: float = 10) -> JobContext:
     )
 
 
+def run_handler(name: str, payload, ctx: JobContext):
+    """The built-in handler `name` as the worker runs it (bound to the AWS ports)."""
+    return default_registry().get(name).func(payload, ctx)
+
+
 def sent_emails():
     return ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
 
@@ -67,7 +65,7 @@ def test_an_email_job_sends_through_ses_and_completes(notify_env):
 
     worker_app.lambda_handler(message_event(job), FakeLambdaContext())
 
-    done = JobStore().get(job.tenant_id, job.id)
+    done = default_ports().jobs.get(job.tenant_id, job.id)
     assert done.status is JobStatus.COMPLETED
     assert done.last_result.result["message_id"]
     (message,) = sent_emails()
@@ -80,7 +78,7 @@ def test_an_email_from_another_domain_is_refused_for_good(notify_env):
     )
 
     with pytest.raises(NonRetryableError):
-        email(payload, context())
+        run_handler("email", payload, context())
 
     assert sent_emails() == []
 
@@ -91,7 +89,7 @@ def test_an_email_without_a_configured_sender_is_refused_for_good(worker_env, mo
     payload = EmailPayload(to=["a@example.com"], subject="s", body="b")
 
     with pytest.raises(NonRetryableError, match="EMAIL_FROM"):
-        email(payload, context())
+        run_handler("email", payload, context())
 
 
 def test_an_email_ses_rejects_is_not_retried(worker_env, monkeypatch):
@@ -100,14 +98,14 @@ def test_an_email_ses_rejects_is_not_retried(worker_env, monkeypatch):
     payload = EmailPayload(to=["a@example.com"], subject="s", html="<p>b</p>")
 
     with pytest.raises(NonRetryableError, match="MessageRejected"):
-        email(payload, context())
+        run_handler("email", payload, context())
 
 
 # -- sms -----------------------------------------------------------------------------------------
 def test_an_sms_is_published_to_the_phone_number(worker_env):
     payload = SmsPayload(phone_number="+14155550100", message="Your code is 1234")
 
-    result = sms(payload, context())
+    result = run_handler("sms", payload, context())
 
     published = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages
     assert published[result["message_id"]] == ("+14155550100", "Your code is 1234")
@@ -156,7 +154,7 @@ def hook(url: str, **fields) -> WebhookPayload:
 
 
 def test_a_webhook_posts_the_json_body_signed_with_hmac_sha256(receiver):
-    result = webhook(hook(receiver + "/ok", secret=SECRET), context())
+    result = run_handler("webhook", hook(receiver + "/ok", secret=SECRET), context())
 
     (path, headers, body) = Receiver.received[0]
     assert result["status_code"] == 200 and path == "/ok"
@@ -169,7 +167,7 @@ def test_a_webhook_signs_with_the_configured_secret_by_default(receiver, monkeyp
     monkeypatch.setenv("WEBHOOK_SIGNING_SECRET", "the-service-wide-secret")
     get_settings.cache_clear()
 
-    webhook(hook(receiver + "/ok"), context())
+    run_handler("webhook", hook(receiver + "/ok"), context())
 
     (_, headers, body) = Receiver.received[0]
     assert headers["X-Jobqueue-Signature"] == sign(body, "the-service-wide-secret")
@@ -178,21 +176,23 @@ def test_a_webhook_signs_with_the_configured_secret_by_default(receiver, monkeyp
 @pytest.mark.parametrize(("path", "error"), [("/gone", NonRetryableError), ("/busy", HandlerError)])
 def test_a_webhook_client_error_is_final_and_a_server_error_is_retried(receiver, path, error):
     with pytest.raises(error) as raised:
-        webhook(hook(receiver + path, secret=SECRET), context())
+        run_handler("webhook", hook(receiver + path, secret=SECRET), context())
 
     assert raised.value.retryable is (error is HandlerError)
 
 
 def test_a_throttled_webhook_is_retried(receiver):
     with pytest.raises(HandlerError) as raised:
-        webhook(hook(receiver + "/throttled", secret=SECRET), context())
+        run_handler("webhook", hook(receiver + "/throttled", secret=SECRET), context())
 
     assert raised.value.retryable is True
 
 
 def test_a_webhook_that_does_not_answer_in_time_is_retried(receiver):
     with pytest.raises(HandlerError) as raised:
-        webhook(hook(receiver + "/hang", secret=SECRET, timeout_seconds=5), context(timeout=0.5))
+        run_handler(
+            "webhook", hook(receiver + "/hang", secret=SECRET, timeout_seconds=5), context(timeout=0.5)
+        )
 
     assert raised.value.retryable is True
 
@@ -202,7 +202,7 @@ def test_a_webhook_to_a_private_address_is_refused_without_the_switch(receiver, 
     get_settings.cache_clear()
 
     with pytest.raises(NonRetryableError, match="non-public"):
-        webhook(hook(receiver + "/ok", secret=SECRET), context())
+        run_handler("webhook", hook(receiver + "/ok", secret=SECRET), context())
 
     assert Receiver.received == []
 
@@ -212,4 +212,4 @@ def test_a_webhook_without_any_secret_is_refused_for_good(receiver, monkeypatch)
     get_settings.cache_clear()
 
     with pytest.raises(NonRetryableError, match="secret"):
-        webhook(hook(receiver + "/ok"), context())
+        run_handler("webhook", hook(receiver + "/ok"), context())

@@ -10,12 +10,14 @@ import pytest
 import stream_app
 import worker_app
 
-from jobqueue import aws
-from jobqueue.lifecycle_events import process_stream
+from jobqueue.adapters import aws
+from jobqueue.adapters.eventbridge import EventBridgeBus
 from jobqueue.settings import get_settings
-from jobqueue.store.jobs import JobStore
+from jobqueue.stream.process import process_stream
+from jobqueue.wiring import default_ports
 from tests.integration.worker.kit import message_event, submit
 from tests.support.events import FakeLambdaContext, load_event
+from tests.support.faults import replace_ports
 
 BUS = "jobqueue-test-events"
 
@@ -42,6 +44,11 @@ def bus_events(url: str) -> list[dict]:
 
 def run(event):
     return stream_app.lambda_handler(event, FakeLambdaContext())
+
+
+def on_bus(client):
+    """The AWS ports with the event bus reached through `client`."""
+    return replace_ports(default_ports(), events=EventBridgeBus(client))
 
 
 def sample(*indexes: int) -> dict:
@@ -102,7 +109,7 @@ def test_entries_eventbridge_refuses_are_batch_item_failures(bus):
     event = sample(0, 1)
     client = RefusingEvents()
 
-    response = process_stream(event, FakeLambdaContext(), events_client=client)
+    response = process_stream(event, FakeLambdaContext(), on_bus(client))
 
     assert response["batchItemFailures"] == [{"itemIdentifier": "111000000000000000002"}]
     assert len(client.calls) == 1 and len(client.calls[0]) == 2
@@ -117,7 +124,7 @@ def test_events_go_out_in_tens(bus):
         records.append(record)
     client = RefusingEvents()
 
-    process_stream({"Records": records}, FakeLambdaContext(), events_client=client)
+    process_stream({"Records": records}, FakeLambdaContext(), on_bus(client))
 
     assert [len(entries) for entries in client.calls] == [10, 10, 3]
 
@@ -127,7 +134,7 @@ def test_a_job_run_by_the_worker_streams_its_lifecycle_from_the_real_stream(bus)
     job = submit(handler="echo")
     worker_app.lambda_handler(message_event(job), FakeLambdaContext())
 
-    response = run(read_stream(aws.table(JobStore().table.name)))
+    response = run(read_stream(aws.table(get_settings().table_name)))
 
     statuses = [(e["detail"]["old_status"], e["detail"]["new_status"]) for e in bus_events(bus)]
     assert response["batchItemFailures"] == []

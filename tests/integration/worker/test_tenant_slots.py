@@ -12,50 +12,57 @@ import pytest
 import sweeper_app
 import worker_app
 
-from jobqueue import clock, lifecycle
+from jobqueue.deadlines import dispatch_check_at
+from jobqueue.ids import ulid
+from jobqueue.messages import message_body
 from jobqueue.models.job import JobStatus
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.queueing.publisher import message_body
-from jobqueue.service import profiles
-from jobqueue.store.jobs import JobStore
-from jobqueue.store.tenants import TenantStore
-from jobqueue.tenancy import counters
-from jobqueue.worker import claim, slots
+from jobqueue.models.tenant import Tenant
+from jobqueue.tenancy.reconcile import true_counts
+from jobqueue.tenancy.slots import take_slot
+from jobqueue.tiers import LimitOverrides
+from jobqueue.times import iso, utc_now
+from jobqueue.wiring import default_ports, default_registry
+from jobqueue.worker import claim
+from jobqueue.worker.process import process_batch
 from tests.integration.worker.kit import captured_sends, message_event, queue_url_of, sqs_record, submit
 from tests.support.events import FakeLambdaContext, load_event
+from tests.support.faults import Faulty, replace_ports
+from tests.support.moto_env import raw_item
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 
 
 @pytest.fixture
 def acme(worker_env):
-    TenantStore().put(
+    default_ports().tenants.put(
         Tenant(tenant_id="acme", name="Acme", tier=2, overrides=LimitOverrides(max_concurrent_jobs=1))
     )
-    profiles.forget()
+    default_ports().tenants.forget()
     yield
-    profiles.forget()
+    default_ports().tenants.forget()
 
 
 def admitted(**fields):
     """A queued job as the api leaves it: record, message, and its waiting place counted."""
     job = submit(**fields)
-    counters.reserve_waiting(job.tenant_id, 1, 1000)
+    default_ports().counters.reserve_waiting(job.tenant_id, 1, 1000)
     return job
 
 
 def counts(tenant_id="acme"):
-    snapshot = counters.read_counters(tenant_id)
+    snapshot = default_ports().counters.snapshot(tenant_id)
     return snapshot.waiting, snapshot.running
 
 
 def stored(job):
-    return JobStore().get(job.tenant_id, job.id)
+    return default_ports().jobs.get(job.tenant_id, job.id)
 
 
 def test_a_job_over_the_limit_waits_in_a_new_message_without_using_its_retries(acme):
     running = admitted(handler="echo")
-    slots.acquire_slot(running)  # another job holds the tenant's only slot
+    take_slot(
+        default_ports().counters, default_ports().tenants, running
+    )  # another job holds the tenant's only slot
     job = admitted(handler="echo", max_retries=0)
     event = message_event(job)
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "4"
@@ -75,13 +82,13 @@ def test_a_job_over_the_limit_waits_in_a_new_message_without_using_its_retries(a
     after = stored(job)
     assert after.status is JobStatus.QUEUED and after.attempts == 0 and after.retries_used == 0
     assert after.status_reason == "waiting for a concurrency slot"
-    due = JobStore().raw_item("acme", job.id)["GSI2SK"]
-    assert due > clock.iso(clock.now() + timedelta(seconds=300))  # the sweeper will not re-send it
+    due = raw_item("acme", job.id)["GSI2SK"]
+    assert due > iso(utc_now() + timedelta(seconds=300))  # the sweeper will not re-send it
     assert counts() == (1, 1)
 
 
 def test_the_deferral_delay_grows_with_the_deferrals_in_the_body(acme):
-    slots.acquire_slot(admitted(handler="echo"))
+    take_slot(default_ports().counters, default_ports().tenants, admitted(handler="echo"))
     job = admitted(handler="echo")
     body = json.dumps({"job_id": job.id, "tenant_id": "acme", "attempt": 0, "deferrals": 5})
 
@@ -112,22 +119,26 @@ def test_a_retry_goes_back_to_waiting(acme):
     assert stored(job).status is JobStatus.QUEUED and counts() == (1, 0)
 
 
-def test_a_lost_claim_gives_the_slot_back_as_waiting(acme, monkeypatch):
+def test_a_lost_claim_gives_the_slot_back_as_waiting(acme):
     job = admitted(handler="echo")
-    monkeypatch.setattr(claim, "claim", lambda store, job, now: None)
+    ports = default_ports()
+    rival_won = Faulty(ports.jobs, transition=lambda *args, **kwargs: None)  # another delivery claimed it
 
-    worker_app.lambda_handler(message_event(job), FakeLambdaContext())
+    process_batch(
+        message_event(job), FakeLambdaContext(), replace_ports(ports, jobs=rival_won), default_registry()
+    )
 
+    assert rival_won.calls["transition"] == 1
     assert counts() == (1, 0)
 
 
 def test_a_crashed_workers_slot_comes_back_through_the_sweeper(acme):
     job = admitted(handler="echo", max_retries=0)
-    assert slots.acquire_slot(job)
-    now = clock.now()
-    claimed = claim.claim(JobStore(), job, now)  # ...and the worker dies here
+    assert take_slot(default_ports().counters, default_ports().tenants, job)
+    now = utc_now()
+    claimed = claim.claim(default_ports().jobs, job, now)  # ...and the worker dies here
     assert claimed is not None and counts() == (0, 1)
-    JobStore().transition(
+    default_ports().jobs.transition(
         "acme", job.id, [JobStatus.PROCESSING], {}, sweep_at=now - timedelta(seconds=1)
     )  # its lease expired
 
@@ -150,15 +161,21 @@ def test_a_dead_lettered_queued_job_gives_its_waiting_place_back_once(acme):
     assert counts() == (0, 0)
 
 
-def test_the_sweeper_reconciles_a_drifted_counter(acme):
+def test_the_sweeper_reconciles_a_drifted_counter(acme, worker_env):
     job = admitted(handler="echo")
-    counters.reserve_waiting("acme", 3, 1000)  # three admissions whose job writes never happened
-    counters._update(counters.keys.tenant_counter_key("acme"), "ADD #r :n", None, {":n": 2})
-    JobStore().create(
-        job.model_copy(update={"id": job.id[:-1] + "Z"}), sweep_at=lifecycle.dispatch_check_at(job)
+    default_ports().counters.reserve_waiting(
+        "acme", 3, 1000
+    )  # three admissions whose job writes never happened
+    worker_env.table().update_item(  # two slots taken by workers that crashed before the claim
+        Key={"PK": "T#acme", "SK": "COUNTER"},
+        UpdateExpression="ADD running :n",
+        ExpressionAttributeValues={":n": 2},
+    )
+    default_ports().jobs.create(
+        job.model_copy(update={"id": ulid(utc_now())}), sweep_at=dispatch_check_at(job, utc_now())
     )  # a job written by a process that died before its admission counted (never: admit is first)
 
     summary = sweeper_app.lambda_handler(load_event("sweeper_tick"), FakeLambdaContext(remaining_ms=55_000))
 
     assert summary["counters_corrected"] == 1
-    assert counts() == counters.true_counts("acme") == (2, 0)
+    assert counts() == true_counts(default_ports().jobs, "acme") == (2, 0)

@@ -9,16 +9,17 @@ from datetime import timedelta
 import pytest
 import worker_app
 
-from jobqueue import clock
+from jobqueue.messages import message_body
 from jobqueue.models.job import JobStatus, RetryPolicy, RetryStrategy
-from jobqueue.models.tenant import TIER_LIMITS, Tenant
-from jobqueue.queueing.publisher import message_body
-from jobqueue.registry import get_registry
-from jobqueue.service import profiles
-from jobqueue.store.jobs import JobStore
-from jobqueue.store.tenants import TenantStore
-from jobqueue.tenancy import counters
-from jobqueue.tenancy.waiting import effective_limits
+from jobqueue.models.tenant import Tenant
+from jobqueue.registry import Registry
+from jobqueue.tenancy.admission import admit
+from jobqueue.tenancy.profiles import effective_limits
+from jobqueue.testing import FrozenClock
+from jobqueue.tiers import TIER_LIMITS
+from jobqueue.times import utc_now
+from jobqueue.wiring import aws_ports, default_ports, default_registry
+from jobqueue.worker.process import process_batch
 from tests.integration.worker.kit import (
     ScriptedContext,
     captured_sends,
@@ -33,6 +34,8 @@ from tests.integration.worker.kit import (
 )
 from tests.support.events import FakeLambdaContext, load_event
 from tests.support.factories import make_job
+from tests.support.faults import Faulty, raising, replace_ports
+from tests.support.moto_env import raw_item
 
 # The functions' own Metrics object carries only the cold-start metric.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -42,8 +45,19 @@ def run_worker(event, context=None):
     return worker_app.lambda_handler(event, context or FakeLambdaContext(remaining_ms=60_000))
 
 
+def run_with(event, ports=None, registry=None):
+    """The worker's batch with other ports (a clock moved on, a fault) or another registry."""
+    context = FakeLambdaContext(remaining_ms=60_000)
+    return process_batch(event, context, ports or default_ports(), registry or default_registry())
+
+
+def later_ports(seconds: float):
+    """The AWS ports on a clock `seconds` ahead of now (a backoff has passed)."""
+    return aws_ports(FrozenClock(utc_now() + timedelta(seconds=seconds)))
+
+
 def stored(job):
-    return JobStore().get(job.tenant_id, job.id)
+    return default_ports().jobs.get(job.tenant_id, job.id)
 
 
 def failures(response):
@@ -64,23 +78,24 @@ def test_a_submitted_job_runs_to_completed(worker_env):
     assert done.last_result.result == {"greeting": "hi"}
     assert done.last_result.execution_ms is not None
     assert done.completed_at is not None and done.started_at is not None
-    assert "GSI2PK" not in JobStore().raw_item(job.tenant_id, job.id)
+    assert "GSI2PK" not in raw_item(job.tenant_id, job.id)
 
 
-def test_a_duplicate_delivery_runs_the_handler_once(worker_env, monkeypatch):
+def test_a_duplicate_delivery_runs_the_handler_once(worker_env):
     calls = []
-    spec = get_registry().get("echo")
+    spec = default_registry().get("echo")
 
     def counting(payload, ctx):
         calls.append(ctx.job.id)
         return spec.func(payload, ctx)
 
-    monkeypatch.setitem(get_registry()._specs, "echo", dataclasses.replace(spec, func=counting))
+    counted = dataclasses.replace(spec, func=counting)
+    registry = Registry([counted if s.name == "echo" else s for s in default_registry().all()])
     job = submit(handler="echo")
     event = message_event(job)
 
-    first = run_worker(event)
-    second = run_worker(message_event(job))
+    first = run_with(event, registry=registry)
+    second = run_with(message_event(job), registry=registry)
 
     assert failures(first) == failures(second) == []
     assert calls == [job.id]
@@ -98,16 +113,15 @@ def test_the_same_message_twice_in_one_batch_runs_once(worker_env):
     assert stored(job).status is JobStatus.COMPLETED
 
 
-def test_a_flaky_job_is_retried_after_its_backoff_then_completes(worker_env, monkeypatch):
+def test_a_flaky_job_is_retried_after_its_backoff_then_completes(worker_env):
     policy = RetryPolicy(strategy=RetryStrategy.EXPONENTIAL, base_seconds=20, max_seconds=60)
     job = submit(handler="flaky", payload={"fail_times": 1}, retry=policy, max_retries=2)
 
     with captured_sends() as sent:
         first = run_worker(message_event(job))
     retried = stored(job)
-    later = clock.now() + timedelta(seconds=21)
-    monkeypatch.setattr(clock, "now", lambda: later)
-    second = run_worker({"Records": [sqs_record(sent[0]["MessageBody"], sent[0]["QueueUrl"])]})
+    event = {"Records": [sqs_record(sent[0]["MessageBody"], sent[0]["QueueUrl"])]}
+    second = run_with(event, later_ports(21))
 
     assert failures(first) == failures(second) == []
     assert retried.status is JobStatus.QUEUED
@@ -138,15 +152,13 @@ def test_a_non_retryable_failure_fails_after_one_attempt(worker_env):
     assert sent == []
 
 
-def test_a_job_out_of_retries_fails(worker_env, monkeypatch):
+def test_a_job_out_of_retries_fails(worker_env):
     fixed = RetryPolicy(strategy=RetryStrategy.FIXED, base_seconds=1, max_seconds=1)
     job = submit(handler="fail", payload={"message": "still broken"}, max_retries=1, retry=fixed)
 
     with captured_sends() as sent:
         run_worker(message_event(job))
-    later = clock.now() + timedelta(seconds=5)
-    monkeypatch.setattr(clock, "now", lambda: later)
-    run_worker({"Records": [sqs_record(sent[0]["MessageBody"], sent[0]["QueueUrl"])]})
+    run_with({"Records": [sqs_record(sent[0]["MessageBody"], sent[0]["QueueUrl"])]}, later_ports(5))
 
     failed = stored(job)
     assert failed.status is JobStatus.FAILED
@@ -223,7 +235,7 @@ def test_a_message_of_a_missing_job_is_acknowledged(worker_env):
 
 
 def test_a_message_early_for_its_job_is_re_sent_for_the_rest_of_the_wait(worker_env):
-    job = submit(handler="echo", scheduled_for=clock.now() + timedelta(minutes=40))
+    job = submit(handler="echo", scheduled_for=utc_now() + timedelta(minutes=40))
 
     with captured_sends() as sent:
         response = run_worker(message_event(job))
@@ -280,16 +292,13 @@ def test_a_poison_body_is_a_batch_item_failure_and_the_rest_completes(worker_env
     assert stored(job).status is JobStatus.COMPLETED
 
 
-def test_a_crash_before_the_claim_leaves_the_message_to_sqs(worker_env, monkeypatch):
+def test_a_crash_before_the_claim_leaves_the_message_to_sqs(worker_env):
     job = submit(handler="echo")
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("DynamoDB is having a bad day")
-
-    monkeypatch.setattr(JobStore, "get", broken)
+    ports = default_ports()
+    broken = Faulty(ports.jobs, get=raising(RuntimeError("DynamoDB is having a bad day")))
     event = message_event(job)
 
-    response = run_worker(event)
+    response = run_with(event, replace_ports(ports, jobs=broken))
 
     assert failures(response) == [event["Records"][0]["messageId"]]
 
@@ -312,11 +321,11 @@ def test_job_metrics_have_priority_and_type_dimensions_and_the_tenant_as_metadat
 
 
 def test_one_job_from_claim_to_completed_costs_five_calls_and_four_writes(worker_env):
-    TenantStore().put(Tenant(tenant_id="acme", name="Acme", tier=2))
+    default_ports().tenants.put(Tenant(tenant_id="acme", name="Acme", tier=2))
     job = submit(handler="echo")
-    counters.admit("acme", 1, TIER_LIMITS[2], job.created_at)  # as the api did
-    profiles.forget()
-    effective_limits("acme")  # a warm profile cache (read at most once per 5 s per tenant)
+    admit(default_ports().counters, "acme", TIER_LIMITS[2], 1, job.created_at)  # as the api did
+    default_ports().tenants.forget()
+    effective_limits(default_ports().tenants, "acme")  # a warm profile cache (read once per 5 s)
     event = message_event(job)
 
     with count_aws_calls("sqs") as log:
@@ -326,7 +335,8 @@ def test_one_job_from_claim_to_completed_costs_five_calls_and_four_writes(worker
     # The job read; the slot (waiting -> running), the claim, the outcome, the slot back.
     assert dict(log.calls) == {("dynamodb", "GetItem"): 1, ("dynamodb", "UpdateItem"): 4}
     assert log.total == 5 and log.dynamodb_writes == 4
-    assert (counters.read_counters("acme").waiting, counters.read_counters("acme").running) == (0, 0)
+    snapshot = default_ports().counters.snapshot("acme")
+    assert (snapshot.waiting, snapshot.running) == (0, 0)
 
 
 def test_the_sample_batch_runs_its_three_jobs(worker_env):
@@ -335,7 +345,7 @@ def test_the_sample_batch_runs_its_three_jobs(worker_env):
     for record in event["Records"]:
         body = json.loads(record["body"])
         job = make_job(id=body["job_id"], tenant_id=body["tenant_id"], attempts=body["attempt"])
-        JobStore().create(job)
+        default_ports().jobs.create(job)
         jobs.append(job)
 
     response = run_worker(event)

@@ -5,16 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from jobqueue.cron import scheduler as cron
+from jobqueue.cron.dialect import next_run, next_runs, validate_timezone
+from jobqueue.cron.scheduler import scheduler_may_miss, to_aws_cron, validate_cron
 from jobqueue.errors import ValidationFailed
-from jobqueue.scheduling import cron
-from jobqueue.scheduling.cron import (
-    next_run,
-    next_runs,
-    scheduler_may_miss,
-    to_aws_cron,
-    validate_cron,
-    validate_timezone,
-)
 from tests.unit.scheduling.aws_oracle import scheduler_fires_in_zone
 
 

@@ -9,15 +9,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobqueue.cron.dialect import MONTH_NAMES, WEEKDAY_NAMES, next_runs
+from jobqueue.cron.scheduler import scheduler_may_miss, to_aws_cron, validate_cron
 from jobqueue.errors import ValidationFailed
-from jobqueue.scheduling.cron import (
-    MONTH_NAMES,
-    WEEKDAY_NAMES,
-    next_runs,
-    scheduler_may_miss,
-    to_aws_cron,
-    validate_cron,
-)
 from tests.unit.scheduling.aws_oracle import next_fires, scheduler_fires_in_zone
 
 FIELDS = {  # name: (low, high, size, names)

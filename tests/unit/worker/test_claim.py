@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from jobqueue import clock
+from jobqueue.messages import JobMessage, PoisonMessage, parse_message
 from jobqueue.models.job import JobStatus
+from jobqueue.times import utc_now
 from jobqueue.worker.claim import Verdict, check
-from jobqueue.worker.message import JobMessage, PoisonMessage, parse_message
 from tests.support.factories import make_job
 
-NOW = clock.now()
+NOW = utc_now()
 
 
 def message_for(job, attempt=None):

@@ -1,10 +1,8 @@
 """Which stream records become lifecycle events, and what they say (pure)."""
 
-import json
-
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 
-from jobqueue.lifecycle_events import entry, status_change
+from jobqueue.stream.events import bus_event, status_change
 from tests.support.events import load_event
 
 
@@ -38,8 +36,8 @@ def test_a_removed_item_is_not_an_event():
     assert status_change(next(iter(DynamoDBStreamEvent(event).records))) is None
 
 
-def test_an_entry_names_the_source_the_detail_type_and_the_bus():
-    made = entry({"job_id": "J1"}, "bus")
+def test_an_event_names_the_source_and_the_detail_type():
+    made = bus_event({"job_id": "J1"})
 
-    assert made["Source"] == "jobqueue" and made["DetailType"] == "Job Status Changed"
-    assert made["EventBusName"] == "bus" and json.loads(made["Detail"]) == {"job_id": "J1"}
+    assert made.source == "jobqueue" and made.detail_type == "Job Status Changed"
+    assert made.detail == {"job_id": "J1"}

@@ -6,17 +6,10 @@ import hmac
 import pytest
 from pydantic import ValidationError
 
+from jobqueue.adapters.web import is_public_address, vetted_address
 from jobqueue.errors import HandlerError, NonRetryableError
-from jobqueue.handlers.notify import (
-    EmailPayload,
-    SmsPayload,
-    WebhookPayload,
-    classify,
-    is_public_address,
-    sender_for,
-    sign,
-    vetted_address,
-)
+from jobqueue.handlers.notifications import EmailPayload, SmsPayload, sender_for
+from jobqueue.handlers.webhook import WebhookPayload, classify, sign
 
 
 def test_the_signature_is_the_hex_hmac_sha256_of_the_body():

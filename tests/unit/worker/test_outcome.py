@@ -3,13 +3,13 @@
 import random
 from datetime import timedelta
 
-from jobqueue import clock
 from jobqueue.models.job import JobStatus, RetryPolicy, RetryStrategy
-from jobqueue.worker.outcome import decide, json_safe
+from jobqueue.times import utc_now
+from jobqueue.worker.results import decide, json_safe
 from jobqueue.worker.runner import RunKind, RunResult
 from tests.support.factories import make_job
 
-NOW = clock.now()
+NOW = utc_now()
 
 
 def claimed(**fields):

@@ -1,12 +1,13 @@
 """Running a handler: payload validation, errors, and the time limit (a private registry)."""
 
+import sys
 import threading
 
 from pydantic import BaseModel
 
 from jobqueue.errors import NonRetryableError
 from jobqueue.models.job import Category
-from jobqueue.registry import Registry
+from jobqueue.registry import Registry, handler
 from jobqueue.worker.runner import RunKind, run
 from tests.support.factories import make_job
 
@@ -15,29 +16,31 @@ class Numbers(BaseModel):
     n: int = 1
 
 
-registry = Registry()
 stopped = threading.Event()
 
 
-@registry.register("double", Category.CUSTOM_PROCESSING, Numbers)
+@handler("double", Category.CUSTOM_PROCESSING, Numbers)
 def double(payload, ctx):
     return {"n": payload.n * 2, "attempt": ctx.attempt}
 
 
-@registry.register("explode", Category.CUSTOM_PROCESSING, Numbers)
+@handler("explode", Category.CUSTOM_PROCESSING, Numbers)
 def explode(payload, ctx):
     raise KeyError("a bug")
 
 
-@registry.register("refuse", Category.CUSTOM_PROCESSING, Numbers)
+@handler("refuse", Category.CUSTOM_PROCESSING, Numbers)
 def refuse(payload, ctx):
     raise NonRetryableError("never")
 
 
-@registry.register("hang", Category.CUSTOM_PROCESSING, Numbers)
+@handler("hang", Category.CUSTOM_PROCESSING, Numbers)
 def hang(payload, ctx):
     if ctx.cancelled.wait(10):
         stopped.set()
+
+
+registry = Registry.from_modules(sys.modules[__name__])
 
 
 def test_a_handler_gets_its_validated_payload_and_returns_its_result():

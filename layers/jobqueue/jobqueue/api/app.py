@@ -1,8 +1,10 @@
-"""The API resolver: routers, error handlers, OpenAPI document and Swagger UI."""
+"""The API resolver: routers, error handlers, OpenAPI document and Swagger UI; and `handle`,
+which answers one HTTP API event with the given ports and handler registry."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -17,6 +19,8 @@ from jobqueue.api import (
     routes_usage,
 )
 from jobqueue.api.errors import register_error_handlers
+from jobqueue.ports import Ports
+from jobqueue.registry import Registry
 
 TITLE = "jobqueue"
 DESCRIPTION = "Multi-tenant background jobs over HTTPS. Send `Authorization: Bearer <api key>`."
@@ -57,3 +61,16 @@ def create_app() -> APIGatewayHttpResolver:
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document())
 
     return app
+
+
+@cache
+def get_app() -> APIGatewayHttpResolver:
+    """The resolver, built once per process (it touches no AWS client and no env var)."""
+    return create_app()
+
+
+def handle(event: dict[str, Any], context: Any, ports: Ports, registry: Registry) -> dict[str, Any]:
+    """Answer one HTTP API v2 event; the routes find `ports` and `registry` in the context."""
+    app = get_app()
+    app.append_context(ports=ports, registry=registry)
+    return app.resolve(event, context)

@@ -20,10 +20,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from jobqueue.errors import JobQueueError, TenantLimitExceeded
 
@@ -87,14 +83,6 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(RequestUnsupportedContentType)
     def unsupported_media(error: RequestUnsupportedContentType) -> Response:
         return error_response(415, "unsupported_media_type", "send the body as application/json")
-
-    @app.exception_handler([IdempotencyValidationError, IdempotencyAlreadyInProgressError])
-    def idempotency_conflict(error: Exception) -> Response:
-        if isinstance(error, IdempotencyValidationError):
-            message = "this Idempotency-Key was used with another request body"
-        else:
-            message = "a request with this Idempotency-Key is still in progress"
-        return error_response(409, "idempotency_conflict", message)
 
     @app.not_found
     def no_route(error: NotFoundError) -> Response:

@@ -6,13 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from jobqueue.models.job import Job
-
-_INTERNAL = ("tier", "idempotency_key", "retries_used", "last_slot")  # what Job.public() leaves out
+from jobqueue.models.job import INTERNAL_FIELDS, Job
 
 
 def _drop_internal(schema: dict[str, Any]) -> None:
-    for name in _INTERNAL:
+    for name in INTERNAL_FIELDS:
         schema.get("properties", {}).pop(name, None)
 
 

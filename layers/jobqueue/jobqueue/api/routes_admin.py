@@ -8,11 +8,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobqueue.api.auth import require_admin
+from jobqueue.api.caller import require_admin
+from jobqueue.api.deps import ports_of
 from jobqueue.errors import NotFound
-from jobqueue.models.tenant import LimitOverrides, Tenant
-from jobqueue.service import profiles
-from jobqueue.store.tenants import TenantStore
+from jobqueue.models.tenant import Tenant
+from jobqueue.tiers import LimitOverrides
 
 router = Router()
 
@@ -33,8 +33,7 @@ class TenantUpsert(BaseModel):
 def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
     require_admin(router.current_event.raw_event)
     tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
-    TenantStore().put(tenant)
-    profiles.forget(tenant_id)
+    ports_of(router).tenants.put(tenant)  # the profile cache forgets the tenant
     return {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
@@ -47,8 +46,8 @@ def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
 @router.post("/tenants/<tenant_id>/keys", summary="Issue an API key (shown once)", tags=["admin"])
 def issue_key(tenant_id: TenantId) -> Any:
     require_admin(router.current_event.raw_event)
-    store = TenantStore()
-    if store.get(tenant_id) is None:
+    tenants = ports_of(router).tenants
+    if tenants.get(tenant_id) is None:
         raise NotFound("tenant not found", {"tenant_id": tenant_id})
-    key_id, api_key = store.issue_key(tenant_id)
+    key_id, api_key = tenants.issue_key(tenant_id)
     return {"tenant_id": tenant_id, "key_id": key_id, "api_key": api_key}, 201

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from jobqueue.api.auth import principal_of
-from jobqueue.registry import get_registry
+from jobqueue.api.caller import principal_of
+from jobqueue.api.deps import registry_of
 
 router = Router()
 
@@ -15,4 +15,4 @@ router = Router()
 @router.get("/", summary="Registered handlers: name, category, payload schema, job types", tags=["handlers"])
 def list_handlers() -> Any:
     principal_of(router.current_event.raw_event)  # any key: the catalogue is the same for everyone
-    return {"handlers": [spec.describe() for spec in get_registry().all()]}
+    return {"handlers": [spec.describe() for spec in registry_of(router).all()]}

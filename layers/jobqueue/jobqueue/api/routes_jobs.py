@@ -8,14 +8,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from pydantic import AwareDatetime
 
-from jobqueue.api.auth import current_tenant
+from jobqueue.api import commands
+from jobqueue.api.deps import calling_tenant, ports_of, registry_of
 from jobqueue.api.openapi import JobBatch, JobList, JobView, responses
+from jobqueue.api.submit import submit_batch, submit_job
 from jobqueue.models.job import JobStatus, JobType, Priority
+from jobqueue.models.job_query import JobQuery
 from jobqueue.models.submission import BatchSubmission, JobPatch, JobSubmission
-from jobqueue.service import commands
-from jobqueue.service.idempotency import run_once
-from jobqueue.service.submit import submit_batch, submit_job
-from jobqueue.store.jobs import JobQuery, JobStore
 
 router = Router()
 
@@ -33,16 +32,19 @@ IdempotencyKey = Annotated[
     "/", summary="Submit a job", tags=["jobs"], responses=responses(201, "the job", JobView, 403, 409, 413)
 )
 def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
+    tenant = calling_tenant(router)
+    ports, registry = ports_of(router), registry_of(router)
     if idempotency_key is None:
-        return submit_job(tenant, submission).public(), 201
+        return submit_job(ports, registry, tenant, submission).public(), 201
 
     def produce() -> dict[str, Any]:
-        return submit_job(tenant, submission, idempotency_key=idempotency_key).public()
+        return submit_job(ports, registry, tenant, submission, idempotency_key=idempotency_key).public()
 
     body = router.current_event.json_body
     context = router.lambda_context
-    return run_once("submit", tenant.tenant_id, idempotency_key, body, produce, context), 201
+    return ports.idempotency.run_once(
+        "submit", tenant.tenant_id, idempotency_key, body, produce, context
+    ), 201
 
 
 @router.post(
@@ -52,8 +54,7 @@ def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) ->
     responses=responses(201, "the jobs, in request order", JobBatch, 403, 413),
 )
 def submit_many(batch: BatchSubmission) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
-    jobs = submit_batch(tenant, batch.jobs)
+    jobs = submit_batch(ports_of(router), registry_of(router), calling_tenant(router), batch.jobs)
     return {"jobs": [job.public() for job in jobs]}, 201
 
 
@@ -71,7 +72,7 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
+    tenant = calling_tenant(router)
     query = JobQuery(
         status=status,
         type=type.value if type else None,
@@ -83,14 +84,14 @@ def list_jobs(
         limit=limit,
         cursor=cursor,
     )
-    page = JobStore().list(tenant.tenant_id, query)
+    page = ports_of(router).jobs.list(tenant.tenant_id, query)
     return {"jobs": [job.public() for job in page.jobs], "next_cursor": page.next_cursor}
 
 
 @router.get("/<job_id>", summary="One job", tags=["jobs"], responses=responses(200, "the job", JobView, 404))
 def get_job(job_id: str) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
-    return commands.get_job(tenant.tenant_id, job_id).public()
+    tenant = calling_tenant(router)
+    return commands.get_job(ports_of(router), tenant.tenant_id, job_id).public()
 
 
 @router.post(
@@ -100,8 +101,8 @@ def get_job(job_id: str) -> Any:
     responses=responses(200, "the cancelled job", JobView, 404, 409),
 )
 def cancel_job(job_id: str) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
-    return commands.cancel_job(tenant.tenant_id, job_id).public()
+    tenant = calling_tenant(router)
+    return commands.cancel_job(ports_of(router), tenant.tenant_id, job_id).public()
 
 
 @router.post(
@@ -111,8 +112,8 @@ def cancel_job(job_id: str) -> Any:
     responses=responses(200, "the queued job", JobView, 404, 409),
 )
 def retry_job(job_id: str) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
-    return commands.retry_job(tenant.tenant_id, job_id).public()
+    tenant = calling_tenant(router)
+    return commands.retry_job(ports_of(router), tenant.tenant_id, job_id).public()
 
 
 @router.patch(
@@ -122,5 +123,5 @@ def retry_job(job_id: str) -> Any:
     responses=responses(200, "the job", JobView, 404, 409),
 )
 def patch_job(job_id: str, patch: JobPatch) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
-    return commands.set_enabled(tenant.tenant_id, job_id, patch.enabled).public()
+    tenant = calling_tenant(router)
+    return commands.set_enabled(ports_of(router), tenant.tenant_id, job_id, patch.enabled).public()

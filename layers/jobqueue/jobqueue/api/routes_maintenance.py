@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobqueue.api.auth import current_tenant
+from jobqueue.api.deps import calling_tenant, ports_of, registry_of
+from jobqueue.api.maintenance import DEFAULT_RETENTION_DAYS, create_maintenance_jobs
 from jobqueue.api.openapi import JobBatch, responses
-from jobqueue.scheduling.maintenance import DEFAULT_RETENTION_DAYS, create_maintenance_jobs
 
 router = Router()
 
@@ -33,7 +33,8 @@ class MaintenanceRequest(BaseModel):
     responses=responses(201, "the maintenance jobs (200 when they all existed)", JobBatch, 403),
 )
 def create_maintenance(request: Annotated[MaintenanceRequest | None, Body()] = None) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
     retention = (request or MaintenanceRequest()).retention_days
-    jobs, created = create_maintenance_jobs(tenant, retention)
+    jobs, created = create_maintenance_jobs(
+        ports_of(router), registry_of(router), calling_tenant(router), retention
+    )
     return {"jobs": [job.public() for job in jobs]}, 201 if created else 200

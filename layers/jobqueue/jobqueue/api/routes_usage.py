@@ -8,8 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
-from jobqueue import clock
-from jobqueue.api.auth import current_tenant
+from jobqueue.api.deps import calling_tenant, ports_of
 from jobqueue.tenancy import usage
 
 router = Router()
@@ -22,9 +21,10 @@ def get_usage(
         AwareDatetime | None, Query(description="RFC 3339, after `start`, at most 31 days")
     ] = None,
 ) -> Any:
-    tenant = current_tenant(router.current_event.raw_event)
+    ports = ports_of(router)
+    tenant = calling_tenant(router)
     window = usage.check_window(start, end)
-    answer = usage.current_usage(tenant, clock.now())
+    answer = usage.current_usage(ports.counters, tenant, ports.clock.now())
     if window is not None:
-        answer["window"] = usage.window_stats(tenant.tenant_id, *window)
+        answer["window"] = usage.window_stats(ports.jobs, tenant.tenant_id, *window)
     return answer

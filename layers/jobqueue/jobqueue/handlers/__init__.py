@@ -1,3 +1,21 @@
-"""Built-in handlers. Importing this package registers them all."""
+"""The built-in handlers: demo (`echo`, `sleep`, `fail`, `flaky`), notification (`email`, `sms`,
+`webhook`) and maintenance (`cleanup_old_jobs`, `usage_report`, `reconcile_counters`)."""
 
-from jobqueue.handlers import demo, maintenance, notify  # noqa: F401
+from __future__ import annotations
+
+from jobqueue.handlers import demo
+from jobqueue.handlers.maintenance import maintenance_handlers
+from jobqueue.handlers.notifications import notification_handlers
+from jobqueue.handlers.webhook import webhook_handler
+from jobqueue.ports import Ports
+from jobqueue.registry import HandlerSpec, specs_in
+
+
+def builtin_handlers(ports: Ports) -> list[HandlerSpec]:
+    """Every built-in handler, those that reach outside the process bound to `ports`."""
+    return [
+        *specs_in(demo),
+        *notification_handlers(ports.email, ports.sms),
+        webhook_handler(ports.web),
+        *maintenance_handlers(ports.jobs, ports.counters, ports.clock),
+    ]

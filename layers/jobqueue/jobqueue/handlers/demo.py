@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jobqueue.errors import HandlerError
 from jobqueue.models.job import Category
-from jobqueue.registry import JobContext, registry
+from jobqueue.registry import JobContext, handler
 
 
 class EchoPayload(BaseModel):
@@ -34,26 +34,26 @@ class FlakyPayload(BaseModel):
     fail_times: int = Field(default=1, ge=0, le=100)
 
 
-@registry.register("echo", Category.CUSTOM_PROCESSING, EchoPayload, default_timeout_seconds=10)
+@handler("echo", Category.CUSTOM_PROCESSING, EchoPayload, timeout_seconds=10)
 def echo(payload: EchoPayload, ctx: JobContext) -> dict[str, Any]:
     """Returns its payload as the result."""
     return payload.model_dump()
 
 
-@registry.register("sleep", Category.CUSTOM_PROCESSING, SleepPayload, default_timeout_seconds=30)
+@handler("sleep", Category.CUSTOM_PROCESSING, SleepPayload, timeout_seconds=30)
 def sleep(payload: SleepPayload, ctx: JobContext) -> dict[str, Any]:
     """Sleeps `seconds` (stops early when the job times out)."""
     interrupted = ctx.cancelled.wait(payload.seconds)
     return {"slept_seconds": payload.seconds, "interrupted": interrupted}
 
 
-@registry.register("fail", Category.CUSTOM_PROCESSING, FailPayload, default_timeout_seconds=10)
+@handler("fail", Category.CUSTOM_PROCESSING, FailPayload, timeout_seconds=10)
 def fail(payload: FailPayload, ctx: JobContext) -> None:
     """Always fails with `message`; `retryable` false fails the job at once."""
     raise HandlerError(payload.message, retryable=payload.retryable)
 
 
-@registry.register("flaky", Category.CUSTOM_PROCESSING, FlakyPayload, default_timeout_seconds=10)
+@handler("flaky", Category.CUSTOM_PROCESSING, FlakyPayload, timeout_seconds=10)
 def flaky(payload: FlakyPayload, ctx: JobContext) -> dict[str, Any]:
     """Fails while the attempt number is at most `fail_times`, then succeeds."""
     if ctx.attempt <= payload.fail_times:

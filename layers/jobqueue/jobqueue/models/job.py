@@ -22,15 +22,10 @@ class JobStatus(StrEnum):
     def is_terminal(self) -> bool:
         return self in TERMINAL_STATUSES
 
-    @property
-    def is_waiting(self) -> bool:
-        return self in WAITING_STATUSES
-
 
 TERMINAL_STATUSES = frozenset(
     {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.CANCELLED}
 )
-WAITING_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED})
 RETRYABLE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.CANCELLED})
 CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED})
 
@@ -42,16 +37,9 @@ class Priority(StrEnum):
     URGENT = "urgent"
     CRITICAL = "critical"
 
-    @property
-    def rank(self) -> int:
-        return _PRIORITY_RANK[self]
-
-
-_PRIORITY_RANK = {p: i for i, p in enumerate(Priority)}
-
 
 class QueueBand(StrEnum):
-    """One SQS queue per band; see jobqueue.queueing.bands for the priority/tier mapping."""
+    """One SQS queue per band; see jobqueue.bands for the priority/tier mapping."""
 
     CRITICAL = "critical"
     HIGH = "high"
@@ -99,6 +87,10 @@ class JobResult(BaseModel):
     execution_ms: int | None = None
 
 
+# Bookkeeping fields of a stored job that the API never shows.
+INTERNAL_FIELDS = frozenset({"tier", "idempotency_key", "retries_used", "last_slot", "dispatches"})
+
+
 class Job(BaseModel):
     """A job as stored and as answered by the API."""
 
@@ -136,6 +128,8 @@ class Job(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     tier: int = 1
     idempotency_key: str | None = None
+    # The sweeper's checks of this job in its current state (re-sends, pending checks).
+    dispatches: int | None = None
 
     @property
     def retries_left(self) -> int:
@@ -143,4 +137,4 @@ class Job(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """The JSON the API answers with (internal bookkeeping left out)."""
-        return self.model_dump(mode="json", exclude={"tier", "idempotency_key", "retries_used", "last_slot"})
+        return self.model_dump(mode="json", exclude=INTERNAL_FIELDS)

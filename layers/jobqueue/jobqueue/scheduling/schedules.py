@@ -1,4 +1,4 @@
-"""EventBridge Scheduler schedules of jobs, all targeting the dispatcher function.
+"""The schedules of jobs, all invoking the dispatcher (through the `Schedules` port):
 
 - one-shot `at()` schedule for a delayed/scheduled job beyond the SQS delay limit (900 s):
   input `{"action": "dispatch", "tenant_id", "job_id"}`, deleted by the Scheduler after it fires;
@@ -7,7 +7,7 @@
   "job_id", "scheduled_time": "<aws.scheduler.scheduled-time>"}` (the Scheduler puts the
   slot's time there);
 - one-shot catch-up schedules (`-dYYYYMMDDHHMM`) for the DST slots croniter names but the
-  Scheduler may not fire (see `cron.scheduler_may_miss`).
+  Scheduler may not fire (see `jobqueue.cron.scheduler.scheduler_may_miss`).
 
 Names are deterministic from tenant and job id (`<tenant>.<job_id>[suffix]`, or a hash when
 that is too long or holds other characters), so every call here is idempotent: creating an
@@ -17,44 +17,25 @@ existing schedule updates it, deleting a missing one is fine.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from botocore.exceptions import ClientError
-
-from jobqueue import aws, clock
+from jobqueue.cron.dialect import next_run
+from jobqueue.cron.scheduler import scheduler_may_miss, to_aws_cron
 from jobqueue.models.job import Job
-from jobqueue.scheduling.cron import next_run, scheduler_may_miss, to_aws_cron, truncate_to_minute
-from jobqueue.settings import get_settings
+from jobqueue.models.schedule import Schedule
+from jobqueue.ports import Schedules
+from jobqueue.times import iso, truncate_to_minute
 
 ACTION_DISPATCH = "dispatch"
 ACTION_CRON = "cron"
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 RECURRING_SUFFIXES = ("-a", "-b")
 CATCH_UP_PREFIX = "-d"
-# The Scheduler's maxima: a retried fire is harmless (dispatch is conditional, cron runs have
-# deterministic ids); what still fails lands in the dead-letter queue when one is configured.
-RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
 MAX_NAME_LENGTH = 64
 _SUFFIX_ROOM = len(CATCH_UP_PREFIX) + 12
 _NAME_PART = re.compile(r"^[0-9A-Za-z_-]+$")
-_UPDATABLE = (
-    "Name",
-    "GroupName",
-    "ScheduleExpression",
-    "ScheduleExpressionTimezone",
-    "FlexibleTimeWindow",
-    "Target",
-    "Description",
-    "StartDate",
-    "EndDate",
-    "KmsKeyArn",
-    "ActionAfterCompletion",
-)
 
 
 def schedule_name(tenant_id: str, job_id: str, suffix: str = "") -> str:
@@ -79,231 +60,131 @@ def one_shot_time(scheduled_for: datetime) -> datetime:
 
 
 # -- create -----------------------------------------------------------------------------------
-def create_one_shot(job: Job, at: datetime | None = None, client: Any = None) -> str:
-    """Create (or update) the one-shot schedule that dispatches a pending delayed/scheduled job.
-
-    Args:
-        at: when to fire (UTC); default `one_shot_time(job.scheduled_for)`.
-
-    Returns:
-        The schedule name.
-    """
+def create_one_shot(schedules: Schedules, job: Job, at: datetime | None = None) -> str:
+    """Create (or update) the one-shot schedule that dispatches a pending delayed/scheduled job
+    at `at` (UTC; default `one_shot_time(job.scheduled_for)`). Returns the schedule name."""
     if at is None:
         if job.scheduled_for is None:
             raise ValueError(f"job {job.id} has no scheduled_for")
         at = one_shot_time(job.scheduled_for)
     name = schedule_name(job.tenant_id, job.id)
-    target = _target({"action": ACTION_DISPATCH, "tenant_id": job.tenant_id, "job_id": job.id})
-    _put(client, name, _at_definition(at, target, f"dispatch {job.tenant_id}/{job.id}"))
+    payload = {"action": ACTION_DISPATCH, "tenant_id": job.tenant_id, "job_id": job.id}
+    schedules.put(_at(name, at, payload, f"dispatch {job.tenant_id}/{job.id}"))
     return name
 
 
-def create_recurring(job: Job, client: Any = None, now: datetime | None = None) -> list[str]:
+def create_recurring(schedules: Schedules, job: Job, now: datetime) -> list[str]:
     """Create (or update) the cron schedules of a recurring job, in its time zone, ending at
     `end_at`, enabled unless `job.enabled is False`; plus a catch-up schedule when its first
-    slot is one the Scheduler may miss.
-
-    Returns:
-        The names of the cron schedules (`...-a`, and `...-b` for a day-of-month OR day-of-week).
-    """
+    slot is one the Scheduler may miss. Returns the names of the cron schedules."""
     if not job.cron:
         raise ValueError(f"job {job.id} has no cron expression")
-    target = _target(
-        {
-            "action": ACTION_CRON,
-            "tenant_id": job.tenant_id,
-            "job_id": job.id,
-            "scheduled_time": SCHEDULED_TIME,
-        }
-    )
+    payload = {
+        "action": ACTION_CRON,
+        "tenant_id": job.tenant_id,
+        "job_id": job.id,
+        "scheduled_time": SCHEDULED_TIME,
+    }
     names = []
     for suffix, expression in zip(RECURRING_SUFFIXES, to_aws_cron(job.cron), strict=False):
         name = schedule_name(job.tenant_id, job.id, suffix)
-        definition: dict[str, Any] = {
-            "GroupName": _group(),
-            "ScheduleExpression": expression,
-            "ScheduleExpressionTimezone": job.timezone or "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "State": "DISABLED" if job.enabled is False else "ENABLED",
-            "Description": f"cron {job.cron} for {job.tenant_id}/{job.id}"[:512],
-            "Target": target,
-        }
-        if job.end_at is not None:
-            definition["EndDate"] = job.end_at
-        _put(client, name, definition)
+        schedules.put(
+            Schedule(
+                name=name,
+                expression=expression,
+                input=payload,
+                timezone=job.timezone or "UTC",
+                enabled=job.enabled is not False,
+                end_at=job.end_at,
+                description=f"cron {job.cron} for {job.tenant_id}/{job.id}",
+            )
+        )
         names.append(name)
     if job.enabled is not False:
-        first = next_run(job.cron, job.timezone, now or clock.now())
+        first = next_run(job.cron, job.timezone, now)
         if first is not None:
-            ensure_catch_up(job, first, client)
+            ensure_catch_up(schedules, job, first)
     return names
 
 
-def ensure_catch_up(job: Job, slot: datetime, client: Any = None) -> str | None:
+def ensure_catch_up(schedules: Schedules, job: Job, slot: datetime) -> str | None:
     """Add a one-shot schedule firing the cron action at `slot` when the Scheduler may not fire
     that slot itself (DST). A slot fired twice makes one run: its run id is deterministic.
-
-    Returns:
-        The catch-up schedule name, or None when none is needed.
-    """
+    Returns the catch-up schedule name, or None when none is needed."""
     if not job.cron or not scheduler_may_miss(job.cron, job.timezone, slot):
         return None
     if job.end_at is not None and slot > job.end_at:
         return None
     slot = slot.astimezone(UTC)
     name = schedule_name(job.tenant_id, job.id, _catch_up_suffix(slot))
-    target = _target(
-        {
-            "action": ACTION_CRON,
-            "tenant_id": job.tenant_id,
-            "job_id": job.id,
-            "scheduled_time": clock.iso(slot),
-        }
-    )
-    _put(client, name, _at_definition(slot, target, f"DST catch-up of {job.tenant_id}/{job.id}"))
+    payload = {
+        "action": ACTION_CRON,
+        "tenant_id": job.tenant_id,
+        "job_id": job.id,
+        "scheduled_time": iso(slot),
+    }
+    schedules.put(_at(name, slot, payload, f"DST catch-up of {job.tenant_id}/{job.id}"))
     return name
 
 
 # -- pause, resume, delete ---------------------------------------------------------------------
-def pause(job: Job, client: Any = None) -> list[str]:
+def pause(schedules: Schedules, job: Job) -> list[str]:
     """Disable the cron schedules of a recurring job. Returns the names changed."""
-    return _set_state(job, "DISABLED", client)
+    return _set_enabled(schedules, job, False)
 
 
-def resume(job: Job, client: Any = None, now: datetime | None = None) -> list[str]:
+def resume(schedules: Schedules, job: Job, now: datetime) -> list[str]:
     """Enable the cron schedules of a recurring job (and add a catch-up for its next slot if
     needed). Returns the names changed."""
-    names = _set_state(job, "ENABLED", client)
+    names = _set_enabled(schedules, job, True)
     if names and job.cron:
-        upcoming = next_run(job.cron, job.timezone, now or clock.now())
+        upcoming = next_run(job.cron, job.timezone, now)
         if upcoming is not None:
-            ensure_catch_up(job, upcoming, client)
+            ensure_catch_up(schedules, job, upcoming)
     return names
 
 
-def delete(job: Job, client: Any = None) -> list[str]:
+def delete(schedules: Schedules, job: Job) -> list[str]:
     """Delete the schedules of a job (one-shot, cron, and the catch-up of its `next_run_at`);
     missing ones are fine. Returns the names deleted.
 
     A catch-up schedule of an older slot, if one is still waiting, fires once into the finished
-    job (a no-op for the dispatcher) and then deletes itself (ActionAfterCompletion DELETE).
+    job (a no-op for the dispatcher) and then deletes itself.
     """
     slots = [job.next_run_at] if job.next_run_at is not None else []
-    return delete_for(job.tenant_id, job.id, client, catch_up_slots=slots)
+    return delete_for(schedules, job.tenant_id, job.id, catch_up_slots=slots)
 
 
 def delete_for(
-    tenant_id: str, job_id: str, client: Any = None, catch_up_slots: Iterable[datetime] = ()
+    schedules: Schedules, tenant_id: str, job_id: str, catch_up_slots: Iterable[datetime] = ()
 ) -> list[str]:
     """`delete` by ids, for when the job record itself is gone. Returns the names deleted."""
-    scheduler = client or aws.client("scheduler")
-    group = _group()
     suffixes = ["", *RECURRING_SUFFIXES] + [_catch_up_suffix(slot) for slot in catch_up_slots]
-    deleted = []
-    for name in (schedule_name(tenant_id, job_id, suffix) for suffix in suffixes):
-        try:
-            scheduler.delete_schedule(Name=name, GroupName=group)
-        except ClientError as error:
-            if not _is(error, "ResourceNotFoundException"):
-                raise
-            continue
-        deleted.append(name)
-    return deleted
+    names = [schedule_name(tenant_id, job_id, suffix) for suffix in suffixes]
+    return [name for name in names if schedules.delete(name)]
 
 
-def missing_recurring(job: Job, client: Any = None) -> list[str]:
-    """The names of the cron schedules of a recurring job that do not exist (GetSchedule)."""
+def missing_recurring(schedules: Schedules, job: Job) -> list[str]:
+    """The names of the cron schedules of a recurring job that do not exist."""
     if not job.cron:
         return []
-    scheduler = client or aws.client("scheduler")
-    group = _group()
-    missing = []
-    for suffix, _ in zip(RECURRING_SUFFIXES, to_aws_cron(job.cron), strict=False):
-        name = schedule_name(job.tenant_id, job.id, suffix)
-        try:
-            scheduler.get_schedule(Name=name, GroupName=group)
-        except ClientError as error:
-            if not _is(error, "ResourceNotFoundException"):
-                raise
-            missing.append(name)
-    return missing
+    names = [
+        schedule_name(job.tenant_id, job.id, suffix)
+        for suffix, _ in zip(RECURRING_SUFFIXES, to_aws_cron(job.cron), strict=False)
+    ]
+    return [name for name in names if not schedules.exists(name)]
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _set_state(job: Job, state: str, client: Any) -> list[str]:
-    scheduler = client or aws.client("scheduler")
-    group = _group()
-    changed = []
-    for suffix in RECURRING_SUFFIXES:
-        name = schedule_name(job.tenant_id, job.id, suffix)
-        try:
-            current = scheduler.get_schedule(Name=name, GroupName=group)
-        except ClientError as error:
-            if _is(error, "ResourceNotFoundException"):
-                continue
-            raise
-        # UpdateSchedule replaces the whole definition: send everything back, new state only.
-        update = {key: current[key] for key in _UPDATABLE if current.get(key) is not None}
-        update["State"] = state
-        scheduler.update_schedule(**update)
-        changed.append(name)
-    return changed
+def _set_enabled(schedules: Schedules, job: Job, enabled: bool) -> list[str]:
+    names = [schedule_name(job.tenant_id, job.id, suffix) for suffix in RECURRING_SUFFIXES]
+    return [name for name in names if schedules.set_enabled(name, enabled)]
 
 
 def _catch_up_suffix(slot: datetime) -> str:
     return f"{CATCH_UP_PREFIX}{slot.astimezone(UTC):%Y%m%d%H%M}"
 
 
-def _at_definition(at: datetime, target: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "GroupName": _group(),
-        "ScheduleExpression": f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
-        "ScheduleExpressionTimezone": "UTC",
-        "FlexibleTimeWindow": {"Mode": "OFF"},
-        "ActionAfterCompletion": "DELETE",
-        "State": "ENABLED",
-        "Description": description[:512],
-        "Target": target,
-    }
-
-
-def _target(payload: dict[str, str]) -> dict[str, Any]:
-    settings = get_settings()
-    if not settings.dispatcher_function_arn or not settings.scheduler_role_arn:
-        raise RuntimeError("DISPATCHER_FUNCTION_ARN and SCHEDULER_ROLE_ARN must be set to create schedules")
-    target: dict[str, Any] = {
-        "Arn": settings.dispatcher_function_arn,
-        "RoleArn": settings.scheduler_role_arn,
-        "Input": json.dumps(payload, separators=(",", ":")),
-        "RetryPolicy": dict(RETRY_POLICY),
-    }
-    dead_letter_arn = _dead_letter_arn()
-    if dead_letter_arn:
-        target["DeadLetterConfig"] = {"Arn": dead_letter_arn}
-    return target
-
-
-def _dead_letter_arn() -> str:
-    """The schedules' dead-letter queue ARN (`SCHEDULE_DEAD_LETTER_QUEUE_ARN`, docs/architecture.md):
-    from settings once settings.py has the field, else from the environment at call time."""
-    return getattr(get_settings(), "schedule_dead_letter_queue_arn", "") or os.environ.get(
-        "SCHEDULE_DEAD_LETTER_QUEUE_ARN", ""
-    )
-
-
-def _group() -> str:
-    return get_settings().schedule_group_name or "default"
-
-
-def _put(client: Any, name: str, definition: dict[str, Any]) -> None:
-    scheduler = client or aws.client("scheduler")
-    try:
-        scheduler.create_schedule(Name=name, **definition)
-    except ClientError as error:
-        if not _is(error, "ConflictException"):
-            raise
-        scheduler.update_schedule(Name=name, **definition)
-
-
-def _is(error: ClientError, code: str) -> bool:
-    return error.response.get("Error", {}).get("Code") == code
+def _at(name: str, at: datetime, payload: dict[str, str], description: str) -> Schedule:
+    expression = f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})"
+    return Schedule(name=name, expression=expression, input=payload, one_shot=True, description=description)

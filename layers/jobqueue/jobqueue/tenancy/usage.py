@@ -1,28 +1,22 @@
 """`GET /v1/usage`: the tenant's counters against its limits, and statistics of a time window.
 
-The window statistics come from the tenant's own job records: one key-range query of its
-partition (`PK = T#<tenant>`, `SK` between the ULIDs of `start` and `end`: job ids are ULIDs of
-their creation time), paginated, projecting only status, type, handler and the last result. They
-are exact up to `MAX_WINDOW_JOBS` jobs created in the window; beyond that the oldest
+The window statistics come from the tenant's own job records (`JobRepository.created_between`:
+on DynamoDB one key-range query of its partition, job ids being ULIDs of their creation time).
+They are exact up to `MAX_WINDOW_JOBS` jobs created in the window; beyond that the oldest
 `MAX_WINDOW_JOBS` are counted and the answer says `"truncated": true`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
-from jobqueue import aws, clock, keys
 from jobqueue.errors import ValidationFailed
-from jobqueue.ids import ulid_ceiling, ulid_floor
 from jobqueue.models.job import JobStatus
 from jobqueue.models.tenant import Tenant
-from jobqueue.settings import get_settings
-from jobqueue.tenancy import counters
+from jobqueue.ports import JobRepository, TenantCounters
+from jobqueue.times import iso
 
 WARN_AT = 0.8
 MAX_WINDOW = timedelta(days=31)
@@ -30,23 +24,23 @@ MAX_WINDOW_JOBS = 10_000
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMED_OUT)
 
 
-def current_usage(tenant: Tenant, now: datetime) -> dict[str, Any]:
+def current_usage(counters: TenantCounters, tenant: Tenant, now: datetime) -> dict[str, Any]:
     """Queued (waiting), running and today's count against the effective limits, with warnings."""
     counts = counters.usage(tenant.tenant_id, now)
     limits = tenant.limits
     return {
         "tenant_id": tenant.tenant_id,
         "tier": tenant.tier,
-        "queued": counts["waiting"],
-        "running": counts["running"],
-        "daily_count": counts["daily_count"],
-        "day": counts["day"],
+        "queued": counts.waiting,
+        "running": counts.running,
+        "daily_count": counts.daily_count,
+        "day": counts.day,
         "limits": limits.model_dump(mode="json"),
         "warnings": warnings(
             {
-                "max_queued_jobs": (counts["waiting"], limits.max_queued_jobs),
-                "max_concurrent_jobs": (counts["running"], limits.max_concurrent_jobs),
-                "max_daily_jobs": (counts["daily_count"], limits.max_daily_jobs),
+                "max_queued_jobs": (counts.waiting, limits.max_queued_jobs),
+                "max_concurrent_jobs": (counts.running, limits.max_concurrent_jobs),
+                "max_daily_jobs": (counts.daily_count, limits.max_daily_jobs),
             }
         ),
     }
@@ -77,41 +71,27 @@ def check_window(start: datetime | None, end: datetime | None) -> tuple[datetime
 
 
 def window_stats(
-    tenant_id: str, start: datetime, end: datetime, *, max_jobs: int = MAX_WINDOW_JOBS
+    jobs: JobRepository, tenant_id: str, start: datetime, end: datetime, *, max_jobs: int = MAX_WINDOW_JOBS
 ) -> dict[str, Any]:
     """Totals, success/failure rate, average execution ms, by type and by status."""
-    table = aws.table(get_settings().table_name)
-    prefix = keys.JOB_SK_PREFIX
-    params: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(keys.tenant_pk(tenant_id))
-        & Key("SK").between(prefix + ulid_floor(start), prefix + ulid_ceiling(end)),
-        "ProjectionExpression": "#s, #t, last_result",
-        "ExpressionAttributeNames": {"#s": "status", "#t": "type"},
-    }
     by_status: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     total, executions, execution_ms, truncated = 0, 0, 0, False
-    while True:
-        response = table.query(**params)
-        for item in response.get("Items", []):
-            if total == max_jobs:
-                truncated = True
-                break
-            total += 1
-            by_status[str(item.get("status"))] += 1
-            by_type[str(item.get("type"))] += 1
-            result = json.loads(item["last_result"]) if item.get("last_result") else {}
-            if result.get("execution_ms") is not None:
-                executions += 1
-                execution_ms += int(result["execution_ms"])
-        if truncated or "LastEvaluatedKey" not in response:
+    for job in jobs.created_between(tenant_id, start, end):
+        if total == max_jobs:
+            truncated = True
             break
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        total += 1
+        by_status[job.status] += 1
+        by_type[job.type] += 1
+        if job.execution_ms is not None:
+            executions += 1
+            execution_ms += job.execution_ms
     finished = sum(by_status[s.value] for s in FINISHED)
     completed = by_status[JobStatus.COMPLETED.value]
     return {
-        "start": clock.iso(start),
-        "end": clock.iso(end),
+        "start": iso(start),
+        "end": iso(end),
         "total": total,
         "finished": finished,
         "success_rate": round(completed / finished, 4) if finished else None,

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from jobqueue import lifecycle
+from jobqueue.deadlines import lease_expires_at
+from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS, JobMessage
 from jobqueue.models.job import Job, JobStatus
-from jobqueue.queueing.publisher import MAX_DELAY_SECONDS
-from jobqueue.store.jobs import JobStore
-from jobqueue.worker.message import JobMessage
+from jobqueue.ports import Guard, JobRepository
 
 # SQS delays are whole seconds; a message this close to the due time runs now.
 EARLY_TOLERANCE_SECONDS = 2.0
@@ -47,22 +46,22 @@ def check(job: Job | None, message: JobMessage, now: datetime) -> ClaimCheck:
     if job.scheduled_for is not None:
         wait = (job.scheduled_for - now).total_seconds()
         if wait > EARLY_TOLERANCE_SECONDS:
-            return ClaimCheck(Verdict.NOT_DUE, "not due yet", min(MAX_DELAY_SECONDS, math.ceil(wait)))
+            return ClaimCheck(Verdict.NOT_DUE, "not due yet", min(MAX_QUEUE_DELAY_SECONDS, math.ceil(wait)))
     return ClaimCheck(Verdict.CLAIM)
 
 
-def claim(store: JobStore, job: Job, now: datetime) -> Job | None:
+def claim(jobs: JobRepository, job: Job, now: datetime) -> Job | None:
     """queued -> processing, attempts + 1, with a lease the sweeper watches.
 
     Conditional on the status and on the attempt count read, so of two racing deliveries exactly
     one wins. Returns the claimed job, or None when the race was lost.
     """
-    return store.transition(
+    return jobs.transition(
         job.tenant_id,
         job.id,
         [JobStatus.QUEUED],
         {"status": JobStatus.PROCESSING, "attempts": job.attempts + 1, "started_at": now},
         remove=["status_reason", "dispatches"],
-        sweep_at=lifecycle.lease_expires_at(job, now),
-        condition=("#claim_att = :claim_att", {"#claim_att": "attempts"}, {":claim_att": job.attempts}),
+        sweep_at=lease_expires_at(job, now),
+        guard=Guard(attempts=job.attempts),
     )

@@ -1,0 +1,1 @@
+"""The single DynamoDB table: jobs, tenant profiles and keys, tenant counters (keys in `keys`)."""

@@ -1,0 +1,162 @@
+"""Queries of a tenant's jobs: the filtered list with its tenant-bound cursor, counts by status,
+finished jobs before a time, and the jobs created in a window.
+
+Job ids are ULIDs (time-ordered), so `SK` order is creation order and `created_after/before`
+become key conditions; GSI1 (`T#<tenant>#S#<status>`, sort key the job id) answers `status=`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from jobqueue.adapters.dynamodb import keys
+from jobqueue.adapters.dynamodb.items import item_to_job
+from jobqueue.errors import BadRequest
+from jobqueue.ids import ulid_ceiling, ulid_floor
+from jobqueue.models.job import JobStatus
+from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
+from jobqueue.times import iso
+
+_MAX_ROUNDS = 10  # a filtered page may come back short: read on, within bounds
+
+
+def list_jobs(table: Any, tenant_id: str, query: JobQuery) -> JobPage:
+    start_key = _decode_cursor(query.cursor, tenant_id, query) if query.cursor else None
+    low = ulid_floor(query.created_after) if query.created_after else None
+    high = ulid_ceiling(query.created_before) if query.created_before else None
+    if query.status:
+        params: dict[str, Any] = {"IndexName": "GSI1"}
+        key = Key("GSI1PK").eq(keys.status_index_pk(tenant_id, query.status.value))
+        sort_name, prefix = "GSI1SK", ""
+    else:
+        params = {}
+        key = Key("PK").eq(keys.tenant_pk(tenant_id))
+        sort_name, prefix = "SK", keys.JOB_SK_PREFIX
+    if low and high:
+        key &= Key(sort_name).between(prefix + low, prefix + high)
+    elif low:
+        key &= Key(sort_name).gte(prefix + low)
+    elif high:
+        key &= Key(sort_name).between(prefix, prefix + high)
+    elif prefix:
+        key &= Key(sort_name).begins_with(prefix)
+    params["KeyConditionExpression"] = key
+    params["ScanIndexForward"] = False  # newest first
+    condition = None
+    for name, value in query.filters().items():
+        term = Attr(name).eq(value)
+        condition = term if condition is None else condition & term
+    if condition is not None:
+        params["FilterExpression"] = condition
+    page = JobPage()
+    for _ in range(_MAX_ROUNDS):
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        params["Limit"] = query.limit - len(page.jobs) if condition is None else 100
+        response = table.query(**params)
+        for item in response.get("Items", []):
+            page.jobs.append(item_to_job(item))
+            if len(page.jobs) == query.limit:
+                start_key = _key_of(item, bool(query.status))
+                break
+        else:
+            start_key = response.get("LastEvaluatedKey")
+        if len(page.jobs) == query.limit or not start_key:
+            break
+    page.next_cursor = _encode_cursor(start_key, query) if start_key else None
+    return page
+
+
+def count(table: Any, tenant_id: str, status: JobStatus, *, schedules: bool = True) -> int:
+    """A COUNT query of the status index; a recurring schedule has `cron` and no `parent_id`."""
+    params: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": Key("GSI1PK").eq(keys.status_index_pk(tenant_id, status.value)),
+        "Select": "COUNT",
+    }
+    if not schedules:
+        params["FilterExpression"] = Attr("cron").not_exists() | Attr("parent_id").exists()
+    total = 0
+    for response in _pages(table, params):
+        total += int(response.get("Count", 0))
+    return total
+
+
+def finished_before(table: Any, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
+    params: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": Key("GSI1PK").eq(keys.status_index_pk(tenant_id, status.value)),
+        "FilterExpression": Attr("completed_at").lt(iso(cutoff)),
+        "ProjectionExpression": "#id",
+        "ExpressionAttributeNames": {"#id": "id"},
+    }
+    for response in _pages(table, params):
+        for item in response.get("Items", []):
+            yield str(item["id"])
+
+
+def created_between(table: Any, tenant_id: str, start: datetime, end: datetime) -> Iterator[JobSummary]:
+    """One key-range query of the tenant's partition, projecting status, type and the result."""
+    prefix = keys.JOB_SK_PREFIX
+    params: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(keys.tenant_pk(tenant_id))
+        & Key("SK").between(prefix + ulid_floor(start), prefix + ulid_ceiling(end)),
+        "ProjectionExpression": "#s, #t, last_result",
+        "ExpressionAttributeNames": {"#s": "status", "#t": "type"},
+    }
+    for response in _pages(table, params):
+        for item in response.get("Items", []):
+            result = json.loads(item["last_result"]) if item.get("last_result") else {}
+            ms = result.get("execution_ms")
+            yield JobSummary(str(item.get("status")), str(item.get("type")), None if ms is None else int(ms))
+
+
+def _pages(table: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    params = dict(params)
+    while True:
+        response = table.query(**params)
+        yield response
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return
+        params["ExclusiveStartKey"] = start
+
+
+def _key_of(item: dict[str, Any], by_status: bool) -> dict[str, Any]:
+    key = {"PK": item["PK"], "SK": item["SK"]}
+    if by_status:
+        key.update(GSI1PK=item["GSI1PK"], GSI1SK=item["GSI1SK"])
+    return key
+
+
+def _encode_cursor(start_key: dict[str, Any], query: JobQuery) -> str:
+    raw = json.dumps({"k": start_key, "f": query.fingerprint()}, separators=(",", ":"), default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, tenant_id: str, query: JobQuery) -> dict[str, Any]:
+    """A cursor is only valid for the tenant and the filters it was issued for."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        start_key = data["k"]
+        fingerprint = data["f"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise BadRequest("cursor is not valid", {"cursor": "malformed"}) from error
+    if not isinstance(start_key, dict) or fingerprint != query.fingerprint():
+        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+    allowed = {"PK", "SK", "GSI1PK", "GSI1SK"}
+    if set(start_key) - allowed or start_key.get("PK") != keys.tenant_pk(tenant_id):
+        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+    if "GSI1PK" in start_key and not str(start_key["GSI1PK"]).startswith(keys.tenant_pk(tenant_id) + "#"):
+        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+    if not all(isinstance(v, str) for v in start_key.values()):
+        raise BadRequest("cursor is not valid", {"cursor": "malformed"})
+    return start_key

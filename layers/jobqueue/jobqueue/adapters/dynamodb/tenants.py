@@ -1,0 +1,106 @@
+"""Tenant profiles and API keys in the single table. Keys are stored only as their SHA-256 hash."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from jobqueue import ids
+from jobqueue.adapters.dynamodb import keys
+from jobqueue.adapters.dynamodb.items import TableHolder, is_condition_failure
+from jobqueue.models.tenant import ApiKeyRecord, Role, Tenant
+from jobqueue.ports import Clock
+from jobqueue.tiers import LimitOverrides
+from jobqueue.times import iso
+
+
+class DynamoTenantRepository(TableHolder):
+    """Profiles (`TENANT#<id>`/`PROFILE`) and keys (`KEY#<hash>`/`KEY`)."""
+
+    def __init__(self, clock: Clock, table: Any = None):
+        super().__init__(table)
+        self._clock = clock
+
+    # -- profiles -------------------------------------------------------------------------
+    def put(self, tenant: Tenant) -> Tenant:
+        """Create or replace a tenant's name, tier and overrides (created_at is kept)."""
+        now = iso(self._clock.now())
+        self.table.update_item(
+            Key=keys.tenant_profile_key(tenant.tenant_id),
+            UpdateExpression=(
+                "SET tenant_id = :id, #name = :name, tier = :tier, overrides = :overrides, "
+                "updated_at = :now, created_at = if_not_exists(created_at, :now), "
+                # The sparse tenant list of the sweeper's counter reconciliation (GSI2).
+                "GSI2PK = :tenants, GSI2SK = if_not_exists(GSI2SK, :now)"
+            ),
+            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeValues={
+                ":id": tenant.tenant_id,
+                ":name": tenant.name,
+                ":tier": tenant.tier,
+                ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
+                ":now": now,
+                ":tenants": keys.TENANTS_INDEX_PK,
+            },
+        )
+        return tenant
+
+    def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
+        """Up to `limit` tenant ids whose reconciliation is due (oldest due first): one query of
+        the sparse GSI2 partition `TENANTS`, sort key = the tenant's next due time."""
+        response = self.table.query(
+            IndexName="GSI2",
+            KeyConditionExpression=Key("GSI2PK").eq(keys.TENANTS_INDEX_PK) & Key("GSI2SK").lte(iso(now)),
+            ProjectionExpression="tenant_id",
+            Limit=limit,
+        )
+        return [item["tenant_id"] for item in response.get("Items", []) if "tenant_id" in item]
+
+    def push_reconciliation(self, tenant_id: str, due: datetime) -> None:
+        """The tenant's next reconciliation is at `due` (only if the profile exists)."""
+        try:
+            self.table.update_item(
+                Key=keys.tenant_profile_key(tenant_id),
+                UpdateExpression="SET GSI2PK = :tenants, GSI2SK = :due",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":tenants": keys.TENANTS_INDEX_PK, ":due": iso(due)},
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        item = self.table.get_item(Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Tenant(
+            tenant_id=item["tenant_id"],
+            name=item["name"],
+            tier=int(item["tier"]),
+            overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
+        )
+
+    # -- API keys -------------------------------------------------------------------------
+    def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
+        """A new key for a tenant (or an admin key): returns (key_id, api_key); only the hash is kept."""
+        key_id, api_key = ids.new_api_key()
+        item: dict[str, Any] = {
+            **keys.api_key_key(ids.hash_key(api_key)),
+            "key_id": key_id,
+            "role": role.value,
+            "created_at": iso(self._clock.now()),
+        }
+        if tenant_id is not None:
+            item["tenant_id"] = tenant_id
+        self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        return key_id, api_key
+
+    def find_key(self, key_hash: str) -> ApiKeyRecord | None:
+        item = self.table.get_item(Key=keys.api_key_key(key_hash), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return ApiKeyRecord(key_id=item["key_id"], role=Role(item["role"]), tenant_id=item.get("tenant_id"))

@@ -1,1 +1,0 @@
-"""Authentication: the HTTP API Lambda authorizer (API key -> tenant, role, tier)."""

@@ -1,1 +1,0 @@
-"""Use cases behind the API: submit, cancel/retry, tenant profiles, admission, idempotency."""

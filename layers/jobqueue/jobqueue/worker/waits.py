@@ -1,0 +1,89 @@
+"""Records that wait instead of running now.
+
+- The tenant is at its concurrency limit (`wait_for_slot`): the job stays queued and comes back
+  later in a NEW message (`deferrals + 1`, DelaySeconds growing to 60 s), so its receive count
+  starts again at 0 and no limit ever pushes it toward the dead-letter queue; its retry budget
+  is untouched. The received message is acknowledged once the new one is sent; a failed send
+  reports the record as failed instead. docs/tenancy.md, "Waiting for a slot".
+- The invocation is short of time (`defer`): the record is handed back untouched (a batch item
+  failure, made visible again at once). One already received `RESEND_DEFERRED_FROM_RECEIVE`
+  times is replaced by a fresh copy instead, so repeated deferrals cannot push a good job into
+  the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from jobqueue import job_metrics
+from jobqueue.messages import Delivery, JobMessage
+from jobqueue.models.job import Job, JobStatus
+from jobqueue.ports import Guard, Ports
+from jobqueue.settings import get_settings
+from jobqueue.tenancy.deferral import deferral_delay
+
+logger = Logger(child=True)
+
+RESEND_DEFERRED_FROM_RECEIVE = 3
+SLOT_WAIT_REASON = "waiting for a concurrency slot"
+JOBS_DEFERRED = "JobsDeferred"
+
+
+class RecordDeferred(Exception):
+    """The record was not started: too little time left in this invocation."""
+
+
+def delivery_of(record: SQSRecord) -> Delivery:
+    return Delivery(
+        message_id=record.message_id,
+        queue_url=record.queue_url,
+        receipt_handle=record.receipt_handle,
+        body=record.body or "",
+        group_id=record.attributes.message_group_id,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+    )
+
+
+def wait_for_slot(
+    ports: Ports, job: Job, message: JobMessage, now: datetime, rng: random.Random, log: dict[str, Any]
+) -> str:
+    """Defer the job behind its tenant's concurrency limit (see the module docstring)."""
+    delay = deferral_delay(message.deferrals, rng)
+    grace = get_settings().dispatch_grace_seconds
+    # Push the sweeper's dispatch check past the wait, or it re-sends the job meanwhile.
+    waiting = ports.jobs.transition(
+        job.tenant_id,
+        job.id,
+        [JobStatus.QUEUED],
+        {"status_reason": SLOT_WAIT_REASON},
+        sweep_at=now + timedelta(seconds=delay + grace),
+        guard=Guard(attempts=job.attempts),
+    )
+    if waiting is None:
+        logger.info("no-op: the job moved on while waiting for a slot", extra=log)
+        return "skipped: job moved on"
+    ports.queue.send(waiting, delay_seconds=delay, deferrals=message.deferrals + 1)
+    job_metrics.emit(waiting, JOBS_DEFERRED)
+    logger.info(
+        "deferred: tenant at its concurrency limit",
+        extra={**log, "deferrals": message.deferrals + 1, "delay_seconds": delay},
+    )
+    return "deferred: tenant at its concurrency limit"
+
+
+def defer(ports: Ports, delivery: Delivery, deferred: list[Delivery], why: str) -> str:
+    """Hand the record back (raises RecordDeferred), or re-send it fresh when received often."""
+    if delivery.receive_count >= RESEND_DEFERRED_FROM_RECEIVE:
+        try:
+            ports.queue.send_copy(delivery)
+            logger.info("deferred: re-sent as a fresh message", extra={"message_id": delivery.message_id})
+            return "deferred: re-sent"
+        except Exception:
+            logger.exception("deferred record not re-sent", extra={"message_id": delivery.message_id})
+    deferred.append(delivery)
+    raise RecordDeferred(why)
