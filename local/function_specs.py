@@ -6,6 +6,7 @@ reserved concurrency and event sources. A template the local stack cannot run is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,25 @@ def _layer_dirs(provisioned: Provisioned, base_dir: Path) -> dict[str, Path]:
                 raise TemplateError(f"layer {logical_id}: ContentUri {content} is not a folder")
             dirs[provisioned.resolver.refs[logical_id]] = path
     return dirs
+
+
+@dataclass(frozen=True)
+class TemplateEvent:
+    """One event source of a function in the template: `where` names it in error messages."""
+
+    spec: FunctionSpec
+    event_id: str
+    kind: str
+    props: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"{self.spec.logical_id}.Events.{self.event_id}"
+
+
+def events_of(specs: dict[str, FunctionSpec], *kinds: str) -> Iterator[TemplateEvent]:
+    """The events of the given `Type`s of every function, in template order."""
+    for spec in specs.values():
+        for event_id, event in spec.events.items():
+            if event.get("Type") in kinds:
+                yield TemplateEvent(spec, event_id, event["Type"], event.get("Properties") or {})

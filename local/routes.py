@@ -12,7 +12,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from local.function_specs import FunctionSpec
+from local.function_specs import FunctionSpec, events_of
 from local.provision import Provisioned
 from local.template import TemplateError
 
@@ -52,32 +52,28 @@ def routes_from_template(provisioned: Provisioned, specs: dict[str, FunctionSpec
         if kind == "AWS::Serverless::HttpApi"
     }
     routes: list[Route] = []
-    for spec in specs.values():
-        for event_id, event in spec.events.items():
-            if event.get("Type") != "HttpApi":
-                continue
-            props = event["Properties"]
-            where = f"{spec.logical_id}.Events.{event_id}"
-            api_ref = props.get("ApiId")
-            api_id = "ServerlessHttpApi" if api_ref is None else api_ids.get(api_ref, api_ref)
-            api = apis.get(api_id)
-            if api is None:
-                raise TemplateError(
-                    f"{where}: ApiId {api_id} is not an AWS::Serverless::HttpApi of this template"
-                )
-            version = str(props.get("PayloadFormatVersion", "2.0"))
-            if version != "2.0":
-                raise TemplateError(f"{where}: PayloadFormatVersion {version} is not emulated (2.0 only)")
-            auth_name = (props.get("Auth") or {}).get("Authorizer", api["default"])
-            authorizer = None
-            if auth_name and auth_name != "NONE":
-                if auth_name not in api["authorizers"]:
-                    raise TemplateError(f"{where}: unknown authorizer {auth_name}")
-                authorizer = api["authorizers"][auth_name]
-            path = props.get("Path") or "$default"
-            method = str(props.get("Method") or "ANY").upper()
-            timeout = float(props.get("TimeoutInMillis", 30000)) / 1000
-            routes.append(Route(method, path, spec.logical_id, authorizer, timeout))
+    for event in events_of(specs, "HttpApi"):
+        spec, props, where = event.spec, event.props, event.where
+        api_ref = props.get("ApiId")
+        api_id = "ServerlessHttpApi" if api_ref is None else api_ids.get(api_ref, api_ref)
+        api = apis.get(api_id)
+        if api is None:
+            raise TemplateError(
+                f"{where}: ApiId {api_id} is not an AWS::Serverless::HttpApi of this template"
+            )
+        version = str(props.get("PayloadFormatVersion", "2.0"))
+        if version != "2.0":
+            raise TemplateError(f"{where}: PayloadFormatVersion {version} is not emulated (2.0 only)")
+        auth_name = (props.get("Auth") or {}).get("Authorizer", api["default"])
+        authorizer = None
+        if auth_name and auth_name != "NONE":
+            if auth_name not in api["authorizers"]:
+                raise TemplateError(f"{where}: unknown authorizer {auth_name}")
+            authorizer = api["authorizers"][auth_name]
+        path = props.get("Path") or "$default"
+        method = str(props.get("Method") or "ANY").upper()
+        timeout = float(props.get("TimeoutInMillis", 30000)) / 1000
+        routes.append(Route(method, path, spec.logical_id, authorizer, timeout))
     return routes
 
 

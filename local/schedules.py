@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from local.cron import ExpressionError, ScheduleExpression
+from local.function_specs import events_of
 
 
 @dataclass
@@ -44,43 +45,38 @@ def aware(value: Any) -> datetime:
 def template_schedules(specs: dict[str, Any], resolver: Any, started: datetime) -> list[Schedule]:
     """The `Schedule` and `ScheduleV2` events of the template's functions."""
     out: list[Schedule] = []
-    for spec in specs.values():
-        for event_id, event in spec.events.items():
-            kind = event.get("Type")
-            if kind not in ("Schedule", "ScheduleV2"):
-                continue
-            props = event["Properties"]
-            where = f"{spec.logical_id}.Events.{event_id}"
-            rule = kind == "Schedule"
-            text = props.get("Schedule") if rule else props.get("ScheduleExpression")
-            try:
-                expression = ScheduleExpression.parse(str(text), strict_plural=rule)
-                if rule and expression.kind == "at":
-                    raise ExpressionError("EventBridge rules have no at() expressions")
-                timezone = "UTC" if rule else props.get("ScheduleExpressionTimezone") or "UTC"
-                ZoneInfo(timezone)
-            except (ExpressionError, ValueError) as exc:
-                raise ValueError(f"{where}: {exc}") from exc
-            name = props.get("Name") or f"{resolver.stack_name}-{spec.logical_id}{event_id}"
-            service = "events" if rule else "scheduler"
-            resource = f"rule/{name}" if rule else f"schedule/{props.get('GroupName', 'default')}/{name}"
-            state = props.get("State") or ("DISABLED" if props.get("Enabled") is False else "ENABLED")
-            raw_input = props.get("Input")
-            out.append(
-                Schedule(
-                    key=f"arn:aws:{service}:{resolver.region}:{resolver.account_id}:{resource}",
-                    name=f"{spec.label}.{event_id}",
-                    expression=expression,
-                    timezone=timezone,
-                    target_arn=spec.arn,
-                    target_input=raw_input
-                    if raw_input is None or isinstance(raw_input, str)
-                    else json.dumps(raw_input),
-                    anchor=started,
-                    kind="rule" if rule else "scheduler",
-                    enabled=state == "ENABLED",
-                    start=aware(props["StartDate"]) if props.get("StartDate") else None,
-                    end=aware(props["EndDate"]) if props.get("EndDate") else None,
-                )
+    for event in events_of(specs, "Schedule", "ScheduleV2"):
+        spec, event_id, props, where = event.spec, event.event_id, event.props, event.where
+        rule = event.kind == "Schedule"
+        text = props.get("Schedule") if rule else props.get("ScheduleExpression")
+        try:
+            expression = ScheduleExpression.parse(str(text), strict_plural=rule)
+            if rule and expression.kind == "at":
+                raise ExpressionError("EventBridge rules have no at() expressions")
+            timezone = "UTC" if rule else props.get("ScheduleExpressionTimezone") or "UTC"
+            ZoneInfo(timezone)
+        except (ExpressionError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}") from exc
+        name = props.get("Name") or f"{resolver.stack_name}-{spec.logical_id}{event_id}"
+        service = "events" if rule else "scheduler"
+        resource = f"rule/{name}" if rule else f"schedule/{props.get('GroupName', 'default')}/{name}"
+        state = props.get("State") or ("DISABLED" if props.get("Enabled") is False else "ENABLED")
+        raw_input = props.get("Input")
+        out.append(
+            Schedule(
+                key=f"arn:aws:{service}:{resolver.region}:{resolver.account_id}:{resource}",
+                name=f"{spec.label}.{event_id}",
+                expression=expression,
+                timezone=timezone,
+                target_arn=spec.arn,
+                target_input=raw_input
+                if raw_input is None or isinstance(raw_input, str)
+                else json.dumps(raw_input),
+                anchor=started,
+                kind="rule" if rule else "scheduler",
+                enabled=state == "ENABLED",
+                start=aware(props["StartDate"]) if props.get("StartDate") else None,
+                end=aware(props["EndDate"]) if props.get("EndDate") else None,
             )
+        )
     return out

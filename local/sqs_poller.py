@@ -28,7 +28,7 @@ from typing import Any
 
 from local.errors import FunctionError
 from local.filters import parse_filters, record_matches
-from local.function_specs import FunctionSpec
+from local.function_specs import FunctionSpec, events_of
 from local.loop import BackgroundLoop
 from local.template import TemplateError
 
@@ -58,41 +58,37 @@ class SqsSource:
 def sqs_sources(specs: dict[str, FunctionSpec], queues_by_arn: dict[str, str]) -> list[SqsSource]:
     """The `Type: SQS` events of every function; a queue that is not in the template is an error."""
     sources = []
-    for spec in specs.values():
-        for event_id, event in spec.events.items():
-            if event.get("Type") != "SQS":
-                continue
-            props = event["Properties"]
-            where = f"{spec.logical_id}.Events.{event_id}"
-            arn = props.get("Queue")
-            if arn not in queues_by_arn:
-                raise TemplateError(f"{where}: Queue {arn!r} is not a queue of this template")
-            batch_size = int(props.get("BatchSize", 10))
-            window = float(props.get("MaximumBatchingWindowInSeconds", 0))
-            if batch_size > 10 and window <= 0:
-                raise TemplateError(f"{where}: BatchSize > 10 needs MaximumBatchingWindowInSeconds")
-            if not 1 <= batch_size <= 10000:
-                raise TemplateError(f"{where}: BatchSize {batch_size} out of 1..10000")
-            scaling = props.get("ScalingConfig") or {}
-            try:
-                filters = parse_filters(props.get("FilterCriteria"))
-            except ValueError as exc:
-                raise TemplateError(f"{where}: FilterCriteria: {exc}") from exc
-            sources.append(
-                SqsSource(
-                    function=spec.logical_id,
-                    label=spec.label,
-                    event_id=event_id,
-                    queue_arn=arn,
-                    queue_url=queues_by_arn[arn],
-                    batch_size=batch_size,
-                    window_seconds=window,
-                    report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    max_concurrency=int(scaling.get("MaximumConcurrency", DEFAULT_MAX_CONCURRENCY)),
-                    enabled=bool(props.get("Enabled", True)),
-                    filters=filters,
-                )
+    for event in events_of(specs, "SQS"):
+        spec, event_id, props, where = event.spec, event.event_id, event.props, event.where
+        arn = props.get("Queue")
+        if arn not in queues_by_arn:
+            raise TemplateError(f"{where}: Queue {arn!r} is not a queue of this template")
+        batch_size = int(props.get("BatchSize", 10))
+        window = float(props.get("MaximumBatchingWindowInSeconds", 0))
+        if batch_size > 10 and window <= 0:
+            raise TemplateError(f"{where}: BatchSize > 10 needs MaximumBatchingWindowInSeconds")
+        if not 1 <= batch_size <= 10000:
+            raise TemplateError(f"{where}: BatchSize {batch_size} out of 1..10000")
+        scaling = props.get("ScalingConfig") or {}
+        try:
+            filters = parse_filters(props.get("FilterCriteria"))
+        except ValueError as exc:
+            raise TemplateError(f"{where}: FilterCriteria: {exc}") from exc
+        sources.append(
+            SqsSource(
+                function=spec.logical_id,
+                label=spec.label,
+                event_id=event_id,
+                queue_arn=arn,
+                queue_url=queues_by_arn[arn],
+                batch_size=batch_size,
+                window_seconds=window,
+                report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                max_concurrency=int(scaling.get("MaximumConcurrency", DEFAULT_MAX_CONCURRENCY)),
+                enabled=bool(props.get("Enabled", True)),
+                filters=filters,
             )
+        )
     return sources
 
 

@@ -1,4 +1,4 @@
-"""What the API answers to bad requests and wrong callers (brief section 3), and what API Gateway
+"""What the API answers to bad requests and wrong callers (docs/api.md), and what API Gateway
 answers by itself (no identity source, a route not in the template)."""
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ run with `-s` to see them)."""
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -78,8 +77,16 @@ def test_the_concurrency_peak_never_passes_the_limit(new_tenant: Callable[..., A
     for _ in range(8):
         # One by one: a worker runs the records of one SQS batch one after the other, so only
         # jobs received in different batches (concurrent invocations) can run at the same time.
-        jobs.append(tenant.submit({"handler": "sleep", "payload": {"seconds": 2}}))
-        time.sleep(0.2)
+        # Each job is submitted once the worker has taken the one before (running, or deferred
+        # for a slot).
+        job = tenant.submit({"handler": "sleep", "payload": {"seconds": 2}})
+        wait_for(
+            lambda job=job: tenant.job(job["id"]),
+            lambda j: j["status"] != "queued" or j.get("status_reason") == "waiting for a concurrency slot",
+            timeout=30,
+            what="the worker to take the job",
+        )
+        jobs.append(job)
     samples = []
 
     def all_done() -> list[dict]:
@@ -113,7 +120,13 @@ def test_a_flood_by_one_tenant_does_not_hold_up_another(new_tenant: Callable[...
         response = flooder.call("POST", "/v1/jobs/batch", json={"jobs": [sleep] * size})
         assert response.status_code == 201, response.text
         flood_ids += [j["id"] for j in response.json()["jobs"]]
-    time.sleep(3)  # the flood is being received and deferred
+    # The flood is being received: its slots are taken (the rest is deferred).
+    wait_for(
+        lambda: flooder.call("GET", "/v1/usage").json()["running"],
+        lambda running: running >= FLOOD_SLOTS,
+        timeout=60,
+        what="the flood to take its slots",
+    )
 
     try:
         mine = [other.submit({"handler": "echo", "payload": {"i": i}}) for i in range(OTHER_JOBS)]

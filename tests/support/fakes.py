@@ -54,3 +54,35 @@ def api_ports() -> Ports:
     ports = fake_ports()
     ports.tenants.put(every_category_tenant())
     return ports
+
+
+def sqs_event(messages: list[Any], receives: int = 1) -> dict[str, Any]:
+    """An SQS event of messages the in-memory queue holds (`SentMessage`), as Lambda delivers it."""
+    records = []
+    for i, message in enumerate(messages):
+        band = message.band.value if message.band else "normal"
+        records.append(
+            {
+                "messageId": f"m-{i}-{abs(hash(message.body)) % 10**8}",
+                "receiptHandle": f"rh-{i}",
+                "body": message.body,
+                "attributes": {
+                    "ApproximateReceiveCount": str(receives),
+                    "MessageGroupId": message.group_id or "",
+                },
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:jobs-{band}",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def deliver(ports: Ports, registry: Registry | None = None) -> dict[str, Any]:
+    """Hand every message sent so far to the worker (in one batch) and forget them."""
+    from jobqueue.worker.process import process_batch
+
+    messages, ports.queue.sent[:] = list(ports.queue.sent), []
+    context = FakeLambdaContext(remaining_ms=60_000)
+    return process_batch(sqs_event(messages), context, ports, registry or registry_for(ports))

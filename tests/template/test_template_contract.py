@@ -1,4 +1,4 @@
-"""What a deployer relies on in template.yaml (see docs/architecture.md and the brief, section 3).
+"""What a deployer relies on in template.yaml (see docs/architecture.md and docs/api.md).
 
 Checks run on the CloudFormation produced by the SAM transform where SAM fills in details
 (event source mappings, roles, API routes), and on the SAM template where it is the source.
@@ -61,7 +61,7 @@ WORKER_EVENTS = {
     "LowQueueEvent": ("LowQueue", "LowConcurrency"),
 }
 
-# The brief, section 3 (HTTP contract v1).
+# The HTTP contract v1 (docs/api.md).
 ROUTES = {
     ("POST", "/v1/jobs"),
     ("POST", "/v1/jobs/batch"),
@@ -537,7 +537,8 @@ def test_dashboard_is_valid_json_with_the_job_metrics(cfn_resources):
     rendered = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))
     expressions = " ".join(_expressions(rendered["widgets"]))
     for metric in JOB_METRICS:
-        # dimensions exactly {priority, type}: no tenant dimension (cost trap in the brief)
+        # dimensions exactly {priority, type}: no tenant dimension (about $0.30 per metric per
+        # tenant per month)
         assert f'{{JobQueue,priority,type}} MetricName="{metric}"' in expressions, metric
     for queue in [*JOB_QUEUES, "JobsDeadLetterQueue"]:
         assert f"${{{queue}.QueueName}}" in body, queue

@@ -52,12 +52,9 @@ class SchedulerSchedules:
             self.scheduler.update_schedule(Name=schedule.name, **definition)
 
     def set_enabled(self, name: str, enabled: bool) -> bool:
-        try:
-            current = self.scheduler.get_schedule(Name=name, GroupName=_group())
-        except ClientError as error:
-            if _code(error) == "ResourceNotFoundException":
-                return False
-            raise
+        current = self._get(name)
+        if current is None:
+            return False
         update = {key: current[key] for key in _UPDATABLE if current.get(key) is not None}
         update["State"] = "ENABLED" if enabled else "DISABLED"
         self.scheduler.update_schedule(**update)
@@ -73,13 +70,15 @@ class SchedulerSchedules:
         return True
 
     def exists(self, name: str) -> bool:
+        return self._get(name) is not None
+
+    def _get(self, name: str) -> dict[str, Any] | None:
         try:
-            self.scheduler.get_schedule(Name=name, GroupName=_group())
+            return self.scheduler.get_schedule(Name=name, GroupName=_group())
         except ClientError as error:
             if _code(error) == "ResourceNotFoundException":
-                return False
+                return None
             raise
-        return True
 
 
 def _definition(schedule: Schedule) -> dict[str, Any]:

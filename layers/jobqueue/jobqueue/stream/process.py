@@ -16,7 +16,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBStreamEvent,
 )
 
+from jobqueue.adapters.dynamodb.stream_records import job_change
 from jobqueue.dependencies import release_dependents
+from jobqueue.models.job_change import JobChange
 from jobqueue.ports import Ports
 from jobqueue.stream.events import bus_event, finished_parent, status_change
 
@@ -29,17 +31,17 @@ class EventNotPublished(Exception):
 
 def process_stream(event: dict[str, Any], context: Any, ports: Ports) -> dict[str, Any]:
     """Publish the status changes of a stream batch; returns the partial batch response."""
-    records = list(DynamoDBStreamEvent(event).records)
+    jobs = [change for change in map(job_change, DynamoDBStreamEvent(event).records) if change is not None]
     changes: list[tuple[str, dict[str, Any]]] = []
-    for record in records:
-        detail = status_change(record)
-        if detail is not None and record.dynamodb is not None and record.dynamodb.sequence_number:
-            changes.append((record.dynamodb.sequence_number, detail))
+    for change in jobs:
+        detail = status_change(change)
+        if detail is not None and change.sequence_number:
+            changes.append((change.sequence_number, detail))
     failed: set[str] = set()
     if changes:
         refused = ports.events.publish([bus_event(detail) for _, detail in changes])
         failed = {changes[i][0] for i in refused}
-    failed |= release_waiting_children(ports, records)
+    failed |= release_waiting_children(ports, jobs)
 
     def record_handler(record: DynamoDBRecord) -> None:
         if record.dynamodb is not None and record.dynamodb.sequence_number in failed:
@@ -51,20 +53,19 @@ def process_stream(event: dict[str, Any], context: Any, ports: Ports) -> dict[st
     return dict(response)
 
 
-def release_waiting_children(ports: Ports, records: Iterable[DynamoDBRecord]) -> set[str]:
+def release_waiting_children(ports: Ports, changes: Iterable[JobChange]) -> set[str]:
     """Settle the dependents of every parent that reached a terminal status in this batch.
     Returns the sequence numbers of the records whose release failed."""
     failed: set[str] = set()
-    for record in records:
-        parent = finished_parent(record)
-        if parent is None or record.dynamodb is None:
+    for change in changes:
+        parent = finished_parent(change)
+        if parent is None:
             continue
-        tenant_id, job_id, children = parent
         try:
-            outcome = release_dependents(ports, tenant_id, children)
+            outcome = release_dependents(ports, parent.tenant_id, parent.dependents)
         except Exception:
-            logger.exception("releasing dependents failed", extra={"job_id": job_id})
-            failed.add(str(record.dynamodb.sequence_number))
+            logger.exception("releasing dependents failed", extra={"job_id": parent.job_id})
+            failed.add(parent.sequence_number)
             continue
-        logger.info("dependents settled", extra={"job_id": job_id, "dependents": outcome})
+        logger.info("dependents settled", extra={"job_id": parent.job_id, "dependents": outcome})
     return failed
