@@ -8,7 +8,7 @@ import pytest
 
 from jobqueue.api.job_builder import build_job, derive_type, payload_size
 from jobqueue.errors import JobTypeNotAllowed, PayloadTooLarge, ValidationFailed
-from jobqueue.models.job import Category, JobStatus, JobType, Priority
+from jobqueue.models.job import Category, JobStatus, JobType, Priority, WaitingOn
 from jobqueue.models.submission import JobSubmission
 from jobqueue.models.tenant import Tenant
 from jobqueue.testing import fake_ports
@@ -107,18 +107,29 @@ def test_the_payload_limit_counts_the_compact_json_bytes():
     assert caught.value.details == {"size": 108, "limit": 107}
 
 
-def test_a_run_at_within_900_seconds_is_queued_with_its_time():
+def test_a_run_at_ahead_waits_pending_for_its_time_and_shows_queued_once_due():
     job = _build(run_at=(NOW + timedelta(seconds=600)).isoformat())
 
-    assert job.status is JobStatus.QUEUED and job.type is JobType.SCHEDULED
+    assert (
+        job.status is JobStatus.PENDING and job.waiting_on is WaitingOn.TIME and job.type is JobType.SCHEDULED
+    )
     assert job.scheduled_for == NOW + timedelta(seconds=600)
+    assert job.public(NOW)["status"] == "pending"
+    assert job.public(NOW + timedelta(seconds=600))["status"] == "queued"
+
+
+def test_a_job_without_a_time_ahead_is_queued():
+    assert _build().status is JobStatus.QUEUED
+    assert _build(run_at=(NOW - timedelta(seconds=2)).isoformat()).status is JobStatus.QUEUED  # skew
 
 
 @pytest.mark.parametrize("fields", [{"run_at": "2025-03-12T21:00:00+01:00"}, {"delay_seconds": 901}])
 def test_a_time_more_than_900_seconds_ahead_waits_pending(fields):
     job = _build(**fields)
 
-    assert job.status is JobStatus.PENDING and job.scheduled_for is not None
+    assert (
+        job.status is JobStatus.PENDING and job.waiting_on is WaitingOn.TIME and job.scheduled_for is not None
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,7 +169,8 @@ def test_scheduling_needs_the_scheduled_category(fields):
 def test_a_short_delay_does_not_need_the_scheduled_category():
     tenant = _tenant(allowed_job_types=[Category.CUSTOM_PROCESSING])
 
-    assert _build(tenant, delay_seconds=900).status is JobStatus.QUEUED
+    job = _build(tenant, delay_seconds=900)
+    assert job.status is JobStatus.PENDING and job.waiting_on is WaitingOn.TIME
 
 
 def test_a_bad_cron_answers_422_naming_cron():

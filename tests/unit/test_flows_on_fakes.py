@@ -67,7 +67,7 @@ def test_a_flaky_job_is_sent_back_with_its_backoff_and_completes_on_the_next_att
     ports.clock.advance(30)
     deliver(ports)
 
-    assert retried.status is JobStatus.QUEUED and message.delay_seconds == 30
+    assert retried.status is JobStatus.PENDING and message.delay_seconds == 30
     done = ports.jobs.get("acme", job["id"])
     assert done.status is JobStatus.COMPLETED and done.attempts == 2 and counts(ports) == (0, 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from jobqueue.models.job import Job
+from jobqueue.models.job import Job, WaitingOn
 from jobqueue.settings import get_settings
 
 
@@ -25,6 +25,6 @@ def pending_check_at(job: Job, now: datetime) -> datetime:
     died before arming it (schedule, dependents). A one-shot is checked just after its time (and
     queued if still pending); a dependent or a recurring job one grace after it was written."""
     grace = timedelta(seconds=get_settings().dispatch_grace_seconds)
-    if job.cron or job.depends_on or job.scheduled_for is None:
-        return now + grace
-    return job.scheduled_for + grace
+    if job.waiting_on is WaitingOn.TIME and job.scheduled_for is not None:
+        return job.scheduled_for + grace
+    return now + grace

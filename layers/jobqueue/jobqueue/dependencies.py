@@ -33,15 +33,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from jobqueue.deadlines import dispatch_check_at
+from jobqueue.deadlines import dispatch_check_at, pending_check_at
 from jobqueue.errors import ValidationFailed
 from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS
-from jobqueue.models.job import Job, JobStatus
-from jobqueue.ports import Ports
+from jobqueue.models.job import Job, JobStatus, WaitingOn
+from jobqueue.ports import Guard, Ports
 from jobqueue.tenancy.waiting import give_back_place
 
 logger = Logger(child=True)
@@ -124,7 +124,11 @@ def settle_dependent(
     now = now or ports.clock.now()
     jobs = ports.jobs
     child = jobs.get(tenant_id, child_id)
-    if child is None or child.status is not JobStatus.PENDING or not child.depends_on:
+    if (
+        child is None
+        or child.status is not JobStatus.PENDING
+        or child.waiting_on is not WaitingOn.DEPENDENCIES
+    ):
         return IGNORED, child
     verdict = dependency_state(parents_of(ports, child), child.depends_on)
     if verdict.state == "waiting":
@@ -142,20 +146,30 @@ def settle_dependent(
         give_back_place(ports.counters, cancelled)
         # A one-shot schedule it may still have fires into a no-op and deletes itself.
         return CANCELLED, cancelled
-    if child.scheduled_for is not None and child.scheduled_for > now + timedelta(
-        seconds=MAX_QUEUE_DELAY_SECONDS
-    ):
-        return WAITING, child  # its one-shot schedule queues it at its time
-    queued = jobs.transition(
+    return _release(ports, child, now)
+
+
+def _release(ports: Ports, child: Job, now: datetime) -> tuple[str, Job | None]:
+    """Every parent completed: the child is queued and sent, or, while its time is still to
+    come, pending for that time (its message delayed, or its one-shot schedule beyond 900 s)."""
+    tenant_id, child_id = child.tenant_id, child.id
+    later = child.scheduled_for is not None and child.scheduled_for > now
+    far = later and child.scheduled_for > now + timedelta(seconds=MAX_QUEUE_DELAY_SECONDS)  # type: ignore[operator]
+    changes: dict[str, Any] = {"waiting_on": WaitingOn.TIME} if later else {"status": JobStatus.QUEUED}
+    remove = ("status_reason", "dispatches") if later else ("status_reason", "dispatches", "waiting_on")
+    queued = ports.jobs.transition(
         tenant_id,
         child_id,
         [JobStatus.PENDING],
-        {"status": JobStatus.QUEUED},
-        remove=("status_reason", "dispatches"),
-        sweep_at=dispatch_check_at(child, now),
+        changes,
+        remove=remove,
+        sweep_at=pending_check_at(child, now) if far else dispatch_check_at(child, now),
+        guard=Guard(unchanged={"waiting_on": WaitingOn.DEPENDENCIES}),
     )
     if queued is None:
-        return IGNORED, jobs.get(tenant_id, child_id)
+        return IGNORED, ports.jobs.get(tenant_id, child_id)
+    if far:
+        return WAITING, queued  # its one-shot schedule queues it at its time
     try:
         ports.queue.send(queued)
     except Exception:  # queued with a dispatch check: the sweeper re-sends it

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from jobqueue.models.job import Job
+from jobqueue.models.job import Job, JobStatus, WaitingOn
 
 # The longest a queue holds a message back (SQS DelaySeconds): a job due later waits `pending`
 # for an EventBridge Scheduler one-shot instead.
@@ -52,6 +53,17 @@ def parse_message(body: str | None) -> JobMessage:
         return JobMessage.model_validate(data)
     except (ValueError, TypeError, ValidationError) as error:
         raise PoisonMessage(f"not a job message: {str(error)[:200]}") from error
+
+
+def sent_at_once(job: Job, now: datetime) -> bool:
+    """Whether a job's message goes out when it is written: a queued job, or one pending for a
+    time the queue can hold its message until (the rest wait for a schedule or a release)."""
+    if job.status is JobStatus.QUEUED:
+        return True
+    near = job.scheduled_for is not None and job.scheduled_for <= now + timedelta(
+        seconds=MAX_QUEUE_DELAY_SECONDS
+    )
+    return job.status is JobStatus.PENDING and job.waiting_on is WaitingOn.TIME and near
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from jobqueue import job_metrics
 from jobqueue.deadlines import dispatch_check_at
 from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS
-from jobqueue.models.job import Job, JobResult, JobStatus
+from jobqueue.models.job import Job, JobResult, JobStatus, WaitingOn
 from jobqueue.ports import Guard, JobQueue, JobRepository
 from jobqueue.retry import BackoffPolicy, backoff_seconds
 
@@ -48,15 +48,20 @@ def retry_decision(job: Job, error: JobResult, now: datetime, rng: random.Random
         # The queue holds a message back 15 minutes at most: it comes back early and the worker
         # re-sends it for the rest of the wait (see jobqueue.worker.claim.check).
         notes.append(f"backoff {delay:.0f} s is longer than the SQS maximum; re-sent in hops")
+    # The job waits for its backoff pending; with none it is queued at once.
+    status = JobStatus.PENDING if delay > 0 else JobStatus.QUEUED
+    changes: dict[str, Any] = {
+        "status": status,
+        "retries_used": number,
+        "scheduled_for": due,
+        "last_result": error,
+        "status_reason": f"retry {number} of {job.max_retries} in {delay:.1f} s after {why}"[:1000],
+    }
+    if status is JobStatus.PENDING:
+        changes["waiting_on"] = WaitingOn.TIME
     return Decision(
-        JobStatus.QUEUED,
-        {
-            "status": JobStatus.QUEUED,
-            "retries_used": number,
-            "scheduled_for": due,
-            "last_result": error,
-            "status_reason": f"retry {number} of {job.max_retries} in {delay:.1f} s after {why}"[:1000],
-        },
+        status,
+        changes,
         job_metrics.RETRIED,
         sweep_at=dispatch_check_at(job.model_copy(update={"scheduled_for": due}), now),
         delay_seconds=min(MAX_QUEUE_DELAY_SECONDS, math.ceil(delay)),

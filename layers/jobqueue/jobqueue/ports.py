@@ -78,11 +78,13 @@ class JobRepository(Protocol):
         sweep_at: datetime | None = None,
         clear_sweep: bool = False,
         guard: Guard | None = None,
+        note: Mapping[str, Any] | None = None,
     ) -> Job | None:
         """Set `changes` (and `updated_at`), remove `remove`, move the sweep deadline to
         `sweep_at` or out of the index (`clear_sweep`) of a job whose status is one of
-        `expected` and that passes `guard`. Returns the job as written, or None when it is
-        missing or did not match (a duplicate, a lost race): the caller treats that as a no-op."""
+        `expected` and that passes `guard`. A status change appends to the job's history (with
+        `note`'s fields). Returns the job as written, or None when it is missing or did not
+        match (a duplicate, a lost race): the caller treats that as a no-op."""
 
     def due_for_sweep(self, now: datetime, per_shard: int) -> list[SweepEntry]:
         """Jobs whose sweep deadline is at or before `now`, oldest first per index shard."""
@@ -94,8 +96,12 @@ class JobRepository(Protocol):
             ValidationFailed: the parent has the maximum number of dependents already.
         """
 
-    def count(self, tenant_id: str, status: JobStatus, *, schedules: bool = True) -> int:
-        """The tenant's jobs in `status`; `schedules=False` leaves recurring schedules out."""
+    def count(self, tenant_id: str, statuses: Iterable[JobStatus], *, schedules: bool = True) -> int:
+        """The tenant's jobs stored in one of `statuses` (pending and queued may go together);
+        `schedules=False` leaves recurring schedules out."""
+
+    def waiting(self, tenant_id: str) -> Iterator[Job]:
+        """The tenant's pending and queued jobs (at most about its `max_queued_jobs`)."""
 
     def finished_before(self, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
         """Ids of the tenant's jobs in a terminal `status` that finished before `cutoff`."""

@@ -47,7 +47,7 @@ def test_the_dependents_set_leaves_the_job_model_unchanged(store):
     parent = stored(store, status=JobStatus.QUEUED)
     store.add_dependent(parent, "01CHILD")
 
-    assert store.get("acme", parent.id) == parent
+    assert store.get("acme", parent.id).model_copy(update={"history": []}) == parent
 
 
 def test_a_parent_with_too_many_dependents_refuses_one_more(make_store):

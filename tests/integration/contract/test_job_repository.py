@@ -18,7 +18,37 @@ def test_a_created_job_reads_back_equal_including_float_payload(store):
 
     assert store.create(job)
 
-    assert store.get("acme", job.id) == job
+    stored = store.get("acme", job.id)
+    assert stored.model_copy(update={"history": []}) == job
+    assert [(c.status, c.at) for c in stored.history] == [(job.status, job.created_at)]  # its first status
+
+
+def test_every_status_change_is_added_to_the_history_with_its_note(store):
+    job = make_job(status=JobStatus.QUEUED)
+    store.create(job)
+
+    store.transition(
+        "acme",
+        job.id,
+        [JobStatus.QUEUED],
+        {"status": JobStatus.PROCESSING, "attempts": 1},
+        note={"wait_ms": 42},
+    )
+    store.transition("acme", job.id, [JobStatus.PROCESSING], {"status_reason": "no status change: no entry"})
+    done = store.transition(
+        "acme",
+        job.id,
+        [JobStatus.PROCESSING],
+        {
+            "status": JobStatus.FAILED,
+            "last_result": JobResult(success=False, error_type="Boom", execution_ms=7),
+        },
+    )
+
+    assert [c.status for c in done.history] == [JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.FAILED]
+    assert done.history[1].wait_ms == 42
+    assert (done.history[2].execution_ms, done.history[2].error_type) == (7, "Boom")
+    assert store.get("acme", job.id).history == done.history
 
 
 def test_creating_the_same_job_id_twice_is_refused(store):
@@ -200,9 +230,10 @@ def test_counts_by_status_can_leave_recurring_schedules_out(store):
     ):
         store.create(job)
 
-    assert store.count("acme", JobStatus.PENDING) == 3
-    assert store.count("acme", JobStatus.PENDING, schedules=False) == 2
-    assert store.count("acme", JobStatus.QUEUED) == 0
+    assert store.count("acme", [JobStatus.PENDING]) == 3
+    assert store.count("acme", [JobStatus.PENDING], schedules=False) == 2
+    assert store.count("acme", [JobStatus.PENDING, JobStatus.QUEUED], schedules=False) == 2
+    assert store.count("acme", [JobStatus.QUEUED]) == 0
 
 
 def test_finished_jobs_before_a_cutoff_are_found_by_status(store):

@@ -165,11 +165,11 @@ def iso(delta: timedelta) -> str:
 
 
 # -- run_at and delays -----------------------------------------------------------------------
-def test_a_run_at_within_900_seconds_is_queued_with_an_sqs_delay_and_no_schedule(h):
+def test_a_run_at_within_900_seconds_waits_pending_with_an_sqs_delay_and_no_schedule(h):
     response = h.submit({"handler": "echo", "run_at": iso(timedelta(minutes=10))})
 
     assert response.status == 201, response.body
-    assert response.body["status"] == "queued" and response.body["type"] == "scheduled"
+    assert response.body["status"] == "pending" and response.body["type"] == "scheduled"
     assert response.body["scheduled_for"].startswith("2026-03-02T09:10:00")
     assert h.queued_message_count() == 1
     assert h.env.names() == []
@@ -205,10 +205,12 @@ def test_the_one_shot_fire_queues_the_job_with_the_seconds_left_as_delay(h):
     outcome = h.fire(job["id"])
 
     assert outcome["result"] == "queued"
-    assert h.job(job["id"])["status"] == "queued"
+    assert h.job(job["id"])["status"] == "pending"  # its time is a minute ahead
     assert h.queued_message_count() == 1
     assert h.fire(job["id"])["result"] == "ignored"  # a repeated fire changes nothing
     assert h.queued_message_count() == 1
+    h.clock.set(NOW + timedelta(hours=2))
+    assert h.job(job["id"])["status"] == "queued"  # due
 
 
 @pytest.mark.parametrize(
@@ -238,7 +240,7 @@ def test_scheduling_without_the_scheduled_category_answers_403(h, fields):
 def test_a_short_delay_needs_no_scheduled_category(h):
     response = h.submit({"handler": "echo", "delay_seconds": 60}, principal=principal("plain", 3))
 
-    assert response.status == 201 and response.body["status"] == "queued"
+    assert response.status == 201 and response.body["status"] == "pending"
 
 
 def test_when_the_schedule_cannot_be_created_nothing_is_accepted_and_503_says_retry(h):

@@ -10,7 +10,7 @@ from jobqueue import ids
 from jobqueue.adapters import aws
 from jobqueue.dispatcher import handle_event
 from jobqueue.errors import TenantLimitExceeded
-from jobqueue.models.job import Category, JobStatus, JobType, QueueBand
+from jobqueue.models.job import Category, JobStatus, JobType, QueueBand, WaitingOn
 from jobqueue.scheduling import schedules
 from jobqueue.testing import FrozenClock
 from jobqueue.wiring import aws_ports
@@ -30,7 +30,12 @@ SLOT_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def pending_one_shot(store, **overrides):
-    fields = {"type": JobType.SCHEDULED, "status": JobStatus.PENDING, "scheduled_for": NOW}
+    fields = {
+        "type": JobType.SCHEDULED,
+        "status": JobStatus.PENDING,
+        "scheduled_for": NOW,
+        "waiting_on": WaitingOn.TIME,
+    }
     job = make_job(**{**fields, **overrides})
     store.create(job)
     return job
@@ -139,7 +144,7 @@ def test_a_missing_job_is_ignored(scheduling_env, ports, store):
 def test_a_job_waiting_for_a_dependency_stays_pending(scheduling_env, ports, store):
     parent = make_job(status=JobStatus.PROCESSING)
     store.create(parent)
-    job = pending_one_shot(store, depends_on=[parent.id])
+    job = pending_one_shot(store, depends_on=[parent.id], waiting_on=WaitingOn.DEPENDENCIES)
 
     outcome = handle_event(dispatch_event(job), ports)
 

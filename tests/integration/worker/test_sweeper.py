@@ -68,7 +68,7 @@ def test_an_expired_lease_queues_the_job_again_and_re_sends_it(worker_env):
 
     again = stored(job)
     assert summary["requeued"] == 1
-    assert again.status is JobStatus.QUEUED
+    assert again.status is JobStatus.PENDING and again.waiting_on == "time"  # its backoff
     assert again.retries_used == 1 and again.attempts == 1
     assert again.last_result.error_type == "WorkerLost"
     assert [json.loads(s["MessageBody"]) for s in sent] == [
@@ -165,5 +165,5 @@ def test_a_worker_that_lost_its_lease_cannot_record_a_late_outcome(worker_env):
     )
 
     assert late is None
-    assert stored(job).status is JobStatus.QUEUED
+    assert stored(job).status is JobStatus.PENDING
     assert stored(job).retries_used == 1

@@ -116,7 +116,7 @@ def test_a_retry_goes_back_to_waiting(acme):
 
     worker_app.lambda_handler(message_event(job), FakeLambdaContext())
 
-    assert stored(job).status is JobStatus.QUEUED and counts() == (1, 0)
+    assert stored(job).status is JobStatus.PENDING and counts() == (1, 0)
 
 
 def test_a_lost_claim_gives_the_slot_back_as_waiting(acme):

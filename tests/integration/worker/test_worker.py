@@ -124,7 +124,7 @@ def test_a_flaky_job_is_retried_after_its_backoff_then_completes(worker_env):
     second = run_with(event, later_ports(21))
 
     assert failures(first) == failures(second) == []
-    assert retried.status is JobStatus.QUEUED
+    assert retried.status is JobStatus.PENDING
     assert retried.retries_used == 1 and retried.attempts == 1
     assert retried.last_result.success is False and retried.last_result.error_type == "HandlerError"
     wait = (retried.scheduled_for - retried.started_at).total_seconds()
@@ -181,13 +181,13 @@ def test_a_timed_out_job_does_not_hold_up_the_rest_of_the_batch(worker_env):
     assert stored(quick).status is JobStatus.COMPLETED
 
 
-def test_a_timed_out_job_with_retries_left_is_queued_again(worker_env):
+def test_a_timed_out_job_with_retries_left_waits_for_its_next_attempt(worker_env):
     slow = submit(handler="sleep", payload={"seconds": 30}, timeout_seconds=1, max_retries=1)
 
     run_worker(message_event(slow))
 
     again = stored(slow)
-    assert again.status is JobStatus.QUEUED
+    assert again.status is JobStatus.PENDING
     assert again.retries_used == 1
     assert again.last_result.error_type == "Timeout"
 

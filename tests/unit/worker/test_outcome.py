@@ -34,12 +34,12 @@ def test_success_completes_with_the_result():
     assert decision.sweep_at is None and decision.delay_seconds is None
 
 
-def test_a_retryable_error_with_retries_left_is_queued_after_the_backoff():
+def test_a_retryable_error_with_retries_left_waits_pending_for_the_backoff():
     job = claimed(max_retries=3, retry=RetryPolicy(strategy=RetryStrategy.FIXED, base_seconds=30))
 
     decision = decide(job, error(), NOW, random.Random(0))
 
-    assert decision.status is JobStatus.QUEUED
+    assert decision.status is JobStatus.PENDING and decision.changes["waiting_on"] == "time"
     assert decision.changes["retries_used"] == 1
     assert decision.changes["scheduled_for"] == NOW + timedelta(seconds=30)
     assert decision.delay_seconds == 30
@@ -70,12 +70,12 @@ def test_a_retryable_error_without_retries_left_fails():
     assert "no retries left" in decision.changes["status_reason"]
 
 
-def test_a_timeout_with_retries_left_is_queued_again():
+def test_a_timeout_with_retries_left_waits_again_and_without_backoff_is_queued_at_once():
     result = RunResult(RunKind.TIMED_OUT, error_type="Timeout", retryable=True, time_limit_seconds=1)
+    no_backoff = claimed(max_retries=1, retry=RetryPolicy(strategy=RetryStrategy.FIXED, base_seconds=0))
 
-    decision = decide(claimed(max_retries=1), result, NOW, random.Random(0))
-
-    assert decision.status is JobStatus.QUEUED
+    assert decide(claimed(max_retries=1), result, NOW, random.Random(0)).status is JobStatus.PENDING
+    assert decide(no_backoff, result, NOW, random.Random(0)).status is JobStatus.QUEUED
 
 
 def test_a_timeout_without_retries_left_times_out():

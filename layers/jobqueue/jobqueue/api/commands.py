@@ -42,7 +42,9 @@ def cancel_job(ports: Ports, tenant_id: str, job_id: str) -> Job:
         "status_reason": "cancelled by request",
         "completed_at": ports.clock.now(),
     }
-    job = ports.jobs.transition(tenant_id, job_id, CANCELLABLE_STATUSES, changes, clear_sweep=True)
+    job = ports.jobs.transition(
+        tenant_id, job_id, CANCELLABLE_STATUSES, changes, remove=("waiting_on",), clear_sweep=True
+    )
     if job is None:
         raise _refused("cancelled", get_job(ports, tenant_id, job_id), CANCELLABLE_STATUSES)
     give_back_place(ports.counters, job)  # after the winning transition only: given back exactly once

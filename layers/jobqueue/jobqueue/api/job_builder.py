@@ -19,7 +19,7 @@ from jobqueue.dependencies import validate_depends_on
 from jobqueue.errors import JobTypeNotAllowed, NotFound, PayloadTooLarge, ValidationFailed
 from jobqueue.ids import ulid
 from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS
-from jobqueue.models.job import Category, Job, JobStatus, JobType, RetryPolicy
+from jobqueue.models.job import Category, Job, JobStatus, JobType, RetryPolicy, WaitingOn
 from jobqueue.models.submission import JobSubmission
 from jobqueue.models.tenant import Tenant
 from jobqueue.registry import HandlerSpec, Registry
@@ -95,14 +95,14 @@ def build_job(
         raise ValidationFailed(
             f"handler {spec.name} does not run {job_type.value} jobs", {"handler": "job type not supported"}
         )
-    waits = (
-        timing.recurring
-        or depends_on
-        or (
-            timing.scheduled_for is not None
-            and timing.scheduled_for > now + timedelta(seconds=MAX_QUEUE_DELAY_SECONDS)
-        )
-    )
+    if timing.recurring:
+        waiting_on: WaitingOn | None = WaitingOn.SCHEDULE
+    elif depends_on:
+        waiting_on = WaitingOn.DEPENDENCIES
+    elif timing.scheduled_for is not None and timing.scheduled_for > now:
+        waiting_on = WaitingOn.TIME
+    else:
+        waiting_on = None
     return Job(
         id=ulid(now),
         tenant_id=tenant.tenant_id,
@@ -111,7 +111,8 @@ def build_job(
         category=spec.category,
         payload=submission.payload,
         priority=submission.priority or limits.default_job_priority,
-        status=JobStatus.PENDING if waits else JobStatus.QUEUED,
+        status=JobStatus.QUEUED if waiting_on is None else JobStatus.PENDING,
+        waiting_on=waiting_on,
         max_retries=submission.max_retries,
         retry=submission.retry or RetryPolicy(),
         timeout_seconds=min(

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from pydantic import AwareDatetime
 
 from jobqueue.api import commands
-from jobqueue.api.deps import calling_tenant, ports_of, registry_of
+from jobqueue.api.deps import calling_tenant, ports_of, registry_of, view
 from jobqueue.api.openapi import JobBatch, JobList, JobView, responses
 from jobqueue.api.submit import submit_batch, submit_job
 from jobqueue.models.job import JobStatus, JobType, Priority
@@ -35,10 +35,10 @@ def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) ->
     tenant = calling_tenant(router)
     ports, registry = ports_of(router), registry_of(router)
     if idempotency_key is None:
-        return submit_job(ports, registry, tenant, submission).public(), 201
+        return view(router, submit_job(ports, registry, tenant, submission)), 201
 
     def produce() -> dict[str, Any]:
-        return submit_job(ports, registry, tenant, submission, idempotency_key=idempotency_key).public()
+        return view(router, submit_job(ports, registry, tenant, submission, idempotency_key=idempotency_key))
 
     body = router.current_event.json_body
     context = router.lambda_context
@@ -55,7 +55,7 @@ def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) ->
 )
 def submit_many(batch: BatchSubmission) -> Any:
     jobs = submit_batch(ports_of(router), registry_of(router), calling_tenant(router), batch.jobs)
-    return {"jobs": [job.public() for job in jobs]}, 201
+    return {"jobs": [view(router, job) for job in jobs]}, 201
 
 
 @router.get(
@@ -85,13 +85,13 @@ def list_jobs(
         cursor=cursor,
     )
     page = ports_of(router).jobs.list(tenant.tenant_id, query)
-    return {"jobs": [job.public() for job in page.jobs], "next_cursor": page.next_cursor}
+    return {"jobs": [view(router, job) for job in page.jobs], "next_cursor": page.next_cursor}
 
 
 @router.get("/<job_id>", summary="One job", tags=["jobs"], responses=responses(200, "the job", JobView, 404))
 def get_job(job_id: str) -> Any:
     tenant = calling_tenant(router)
-    return commands.get_job(ports_of(router), tenant.tenant_id, job_id).public()
+    return view(router, commands.get_job(ports_of(router), tenant.tenant_id, job_id))
 
 
 @router.post(
@@ -102,7 +102,7 @@ def get_job(job_id: str) -> Any:
 )
 def cancel_job(job_id: str) -> Any:
     tenant = calling_tenant(router)
-    return commands.cancel_job(ports_of(router), tenant.tenant_id, job_id).public()
+    return view(router, commands.cancel_job(ports_of(router), tenant.tenant_id, job_id))
 
 
 @router.post(
@@ -113,7 +113,7 @@ def cancel_job(job_id: str) -> Any:
 )
 def retry_job(job_id: str) -> Any:
     tenant = calling_tenant(router)
-    return commands.retry_job(ports_of(router), tenant.tenant_id, job_id).public()
+    return view(router, commands.retry_job(ports_of(router), tenant.tenant_id, job_id))
 
 
 @router.patch(
@@ -124,4 +124,4 @@ def retry_job(job_id: str) -> Any:
 )
 def patch_job(job_id: str, patch: JobPatch) -> Any:
     tenant = calling_tenant(router)
-    return commands.set_enabled(ports_of(router), tenant.tenant_id, job_id, patch.enabled).public()
+    return view(router, commands.set_enabled(ports_of(router), tenant.tenant_id, job_id, patch.enabled))

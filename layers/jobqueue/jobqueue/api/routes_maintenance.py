@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobqueue.api.deps import calling_tenant, ports_of, registry_of
+from jobqueue.api.deps import calling_tenant, ports_of, registry_of, view
 from jobqueue.api.maintenance import DEFAULT_RETENTION_DAYS, create_maintenance_jobs
 from jobqueue.api.openapi import JobBatch, responses
 
@@ -37,4 +37,4 @@ def create_maintenance(request: Annotated[MaintenanceRequest | None, Body()] = N
     jobs, created = create_maintenance_jobs(
         ports_of(router), registry_of(router), calling_tenant(router), retention
     )
-    return {"jobs": [job.public() for job in jobs]}, 201 if created else 200
+    return {"jobs": [view(router, job) for job in jobs]}, 201 if created else 200

@@ -13,7 +13,7 @@ its parents' `dependents`. See docs/scheduling.md, "Submission".
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
@@ -21,6 +21,7 @@ from jobqueue import dependencies
 from jobqueue.api.job_builder import build_job
 from jobqueue.deadlines import dispatch_check_at, pending_check_at
 from jobqueue.errors import JobQueueError, ServiceUnavailable, ValidationFailed
+from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS, sent_at_once
 from jobqueue.models.job import Job, JobStatus
 from jobqueue.models.submission import JobSubmission
 from jobqueue.models.tenant import Tenant
@@ -49,7 +50,7 @@ def submit_job(
         if not ports.jobs.create(job, sweep_at=sweep_deadline(job, now)):
             raise RuntimeError(f"job id {job.id} exists already")
         _arm(ports, [job], parents)  # schedules, dependents; undone (and 503) on failure
-    if job.status is JobStatus.QUEUED:
+    if sent_at_once(job, now):
         _send(lambda: ports.queue.send(job), [job])
     elif parents:
         job = _settle(ports, job)
@@ -65,16 +66,16 @@ def submit_batch(
     with admit(ports.counters, tenant.tenant_id, tenant.limits, jobs, now):  # one counter step of N
         ports.jobs.create_many((job, sweep_deadline(job, now)) for job in jobs)
         _arm(ports, jobs, [])  # one-shot schedules of the far ones; all undone (503) on failure
-    queued = [job for job in jobs if job.status is JobStatus.QUEUED]
+    queued = [job for job in jobs if sent_at_once(job, now)]
     if queued:
         _send(lambda: ports.queue.send_many(queued), queued)
     return jobs
 
 
 def sweep_deadline(job: Job, now: datetime) -> datetime:
-    """Queued jobs get the sweeper's dispatch check; pending ones a check that they were armed
-    (the process may die between the record and its schedules or dependents)."""
-    if job.status is JobStatus.QUEUED:
+    """A job sent at once gets the sweeper's dispatch check; the others a check that they were
+    armed (the process may die between the record and its schedules or dependents)."""
+    if sent_at_once(job, now):
         return dispatch_check_at(job, now)
     return pending_check_at(job, now)
 
@@ -121,7 +122,7 @@ def _arm(ports: Ports, jobs: list[Job], parents: list[Job]) -> None:
         for job in jobs:
             if job.cron:
                 schedules.create_recurring(ports.schedules, job, job.created_at)
-            elif job.status is JobStatus.PENDING and job.scheduled_for is not None:
+            elif _beyond_the_queue(job):
                 schedules.create_one_shot(ports.schedules, job)
         for job in jobs:
             if job.depends_on:
@@ -134,6 +135,12 @@ def _arm(ports: Ports, jobs: list[Job], parents: list[Job]) -> None:
         raise ServiceUnavailable(
             "the job could not be scheduled; nothing was accepted, try again", {"retry": True}
         ) from error
+
+
+def _beyond_the_queue(job: Job) -> bool:
+    """Due later than the queue can hold a message: an EventBridge Scheduler one-shot waits."""
+    delay = timedelta(seconds=MAX_QUEUE_DELAY_SECONDS)
+    return job.scheduled_for is not None and job.scheduled_for > job.created_at + delay
 
 
 def _undo(ports: Ports, jobs: list[Job]) -> None:

@@ -70,7 +70,7 @@ def maintenance_handlers(jobs: JobRepository, counters: TenantCounters, clock: C
     def usage_report(payload: NoPayload, ctx: JobContext) -> dict[str, Any]:
         """Counts the tenant's jobs by status; the report is the job's result."""
         tenant_id = ctx.job.tenant_id
-        by_status = {status.value: jobs.count(tenant_id, status) for status in JobStatus}
+        by_status = {status.value: jobs.count(tenant_id, [status]) for status in JobStatus}
         report = {
             "tenant_id": tenant_id,
             "generated_at": iso(clock.now()),

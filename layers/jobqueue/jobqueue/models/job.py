@@ -1,7 +1,8 @@
-"""The job model, its lifecycle enums and the retry policy."""
+"""The job model, its lifecycle enums, its history of status changes and the retry policy."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +29,15 @@ TERMINAL_STATUSES = frozenset(
 )
 RETRYABLE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.CANCELLED})
 CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED})
+WAITING_STATUSES = (JobStatus.PENDING, JobStatus.QUEUED)
+
+
+class WaitingOn(StrEnum):
+    """What a pending job waits for."""
+
+    TIME = "time"  # its `scheduled_for` (a delay, run_at or retry backoff); due, it shows as queued
+    DEPENDENCIES = "dependencies"  # the jobs of its `depends_on`
+    SCHEDULE = "schedule"  # a recurring job: its cron schedule (its runs are jobs of their own)
 
 
 class Priority(StrEnum):
@@ -87,8 +97,31 @@ class JobResult(BaseModel):
     execution_ms: int | None = None
 
 
+class StatusChange(BaseModel):
+    """One entry of a job's history: its status from `at` on. A start carries the time the job
+    waited since it was due; the end of an attempt carries its execution time and error type."""
+
+    status: JobStatus
+    at: datetime
+    wait_ms: int | None = None
+    execution_ms: int | None = None
+    error_type: str | None = None
+
+
+class CallbackOutcome(BaseModel):
+    """How the delivery of a finished job to its `callback_url` went."""
+
+    status: str  # delivered | failed
+    attempts: int
+    at: datetime
+    status_code: int | None = None
+    error: str | None = None
+
+
 # Bookkeeping fields of a stored job that the API never shows.
-INTERNAL_FIELDS = frozenset({"tier", "idempotency_key", "retries_used", "last_slot", "dispatches"})
+INTERNAL_FIELDS = frozenset(
+    {"tier", "idempotency_key", "retries_used", "last_slot", "dispatches", "waiting_on", "history"}
+)
 
 
 class Job(BaseModel):
@@ -130,11 +163,39 @@ class Job(BaseModel):
     idempotency_key: str | None = None
     # The sweeper's checks of this job in its current state (re-sends, pending checks).
     dispatches: int | None = None
+    waiting_on: WaitingOn | None = None  # set while pending
+    history: list[StatusChange] = Field(default_factory=list)
+    callback: CallbackOutcome | None = None
 
     @property
     def retries_left(self) -> int:
         return max(0, self.max_retries - self.retries_used)
 
-    def public(self) -> dict[str, Any]:
-        """The JSON the API answers with (internal bookkeeping left out)."""
-        return self.model_dump(mode="json", exclude=INTERNAL_FIELDS)
+    def presented_status(self, now: datetime) -> JobStatus:
+        """The status as of `now`: a job pending only for its time is queued once that is due."""
+        if self.status is JobStatus.PENDING and self.waiting_on is WaitingOn.TIME and self.is_due(now):
+            return JobStatus.QUEUED
+        return self.status
+
+    def is_due(self, now: datetime) -> bool:
+        return self.scheduled_for is None or self.scheduled_for <= now
+
+    def public(self, now: datetime | None = None) -> dict[str, Any]:
+        """The JSON the API answers with (internal bookkeeping left out), its status as of `now`."""
+        data = self.model_dump(mode="json", exclude=INTERNAL_FIELDS)
+        if now is not None:
+            data["status"] = self.presented_status(now).value
+        return data
+
+
+def status_change(
+    changes: Mapping[str, Any], at: datetime, note: Mapping[str, Any] | None = None
+) -> StatusChange:
+    """The history entry of a transition that sets `changes["status"]`: the end of an attempt
+    carries its execution time and error type (from `last_result`); `note` adds the rest."""
+    entry: dict[str, Any] = {"status": changes["status"], "at": at, **(note or {})}
+    result = changes.get("last_result")
+    if isinstance(result, JobResult):
+        entry.setdefault("execution_ms", result.execution_ms)
+        entry.setdefault("error_type", result.error_type)
+    return StatusChange.model_validate(entry)

@@ -11,8 +11,8 @@ from aws_lambda_powertools import Logger
 
 from jobqueue.deadlines import dispatch_check_at
 from jobqueue.dependencies import dependency_state, parents_of
-from jobqueue.models.job import JobStatus, JobType
-from jobqueue.ports import Ports
+from jobqueue.models.job import JobStatus, JobType, WaitingOn
+from jobqueue.ports import Guard, Ports
 
 logger = Logger(child=True)
 
@@ -34,24 +34,35 @@ class Outcome:
 
 
 def queue_due(ports: Ports, tenant_id: str, job_id: str) -> Outcome:
-    """pending -> queued (conditional, so a late or repeated fire is a no-op) and send. A job
-    with dependencies that are not all done stays pending: their release queues it."""
+    """pending -> queued (conditional, so a late or repeated fire is a no-op) and send; a job
+    whose time is a little ahead (the Scheduler fires the minute before) stays pending for it,
+    its message delayed until then. A job with dependencies that are not all done stays pending:
+    their release queues it."""
     job = ports.jobs.get(tenant_id, job_id)
     if job is None:
         return Outcome("dispatch", "ignored", job_id, "no such job")
     if job.status is not JobStatus.PENDING or job.type not in ONE_SHOT_TYPES:
         return Outcome("dispatch", "ignored", job_id, f"{job.type.value} job is {job.status.value}")
-    if job.depends_on:
+    if job.waiting_on is WaitingOn.DEPENDENCIES:
         verdict = dependency_state(parents_of(ports, job), job.depends_on)
         if verdict.state != "ready":
             return Outcome("dispatch", "waiting", job_id, verdict.reason)
     now = ports.clock.now()
+    due = job.is_due(now)
+    if due:
+        changes: dict[str, Any] = {"status": JobStatus.QUEUED}
+        guard = Guard(unchanged={"waiting_on": job.waiting_on})
+    else:  # sent once (`dispatches` 0): a repeated fire finds it and changes nothing
+        changes = {"waiting_on": WaitingOn.TIME, "dispatches": 0}
+        guard = Guard(unchanged={"waiting_on": job.waiting_on, "dispatches": None})
     queued = ports.jobs.transition(
         tenant_id,
         job_id,
         [JobStatus.PENDING],
-        {"status": JobStatus.QUEUED},
+        changes,
+        remove=("waiting_on", "dispatches") if due else (),
         sweep_at=dispatch_check_at(job, now),
+        guard=guard,
     )
     if queued is None:
         return Outcome("dispatch", "ignored", job_id, "job left pending meanwhile")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from jobqueue import job_metrics
-from jobqueue.models.job import Job, JobResult, JobStatus
+from jobqueue.models.job import WAITING_STATUSES, Job, JobResult, JobStatus
 from jobqueue.outcomes import final_decision, retry_decision, write_decision
 from jobqueue.ports import Guard, Ports
 from jobqueue.settings import get_settings
@@ -45,9 +45,10 @@ def recover_lease(ports: Ports, job: Job, now: datetime, rng: random.Random, rep
         report.skipped += 1
         return
     # The lost worker never gave its tenant slot back; the sweeper does, exactly once.
-    give_slot(ports.counters, job, requeued=updated.status is JobStatus.QUEUED)
+    waiting = updated.status in WAITING_STATUSES
+    give_slot(ports.counters, job, requeued=waiting)
     job_metrics.emit(updated, decision.metric)
-    (report.requeued if updated.status is JobStatus.QUEUED else report.timed_out).append(job.id)
+    (report.requeued if waiting else report.timed_out).append(job.id)
     logger.warning(
         f"lease expired: {updated.status.value}",
         extra={"job_id": job.id, "tenant_id": job.tenant_id, "attempt": job.attempts},

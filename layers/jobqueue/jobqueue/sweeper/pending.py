@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from jobqueue.deadlines import pending_check_at
 from jobqueue.dependencies import CANCELLED, QUEUED, WAITING, settle_dependent
-from jobqueue.models.job import Job, JobStatus
+from jobqueue.models.job import Job, JobStatus, WaitingOn
 from jobqueue.ports import Guard, Ports
 from jobqueue.scheduling import schedules
 from jobqueue.scheduling.one_shots import queue_due
@@ -30,9 +30,9 @@ logger = Logger(child=True)
 
 def check_pending(ports: Ports, job: Job, now: datetime, report: SweepReport) -> None:
     try:
-        if job.cron:
+        if job.waiting_on is WaitingOn.SCHEDULE or job.cron:
             done = _check_recurring(ports, job, now)
-        elif job.depends_on:
+        elif job.waiting_on is WaitingOn.DEPENDENCIES:
             done = _check_dependent(ports, job, now)
         elif job.scheduled_for is not None:
             done = _check_one_shot(ports, job, now)
@@ -50,8 +50,9 @@ def check_pending(ports: Ports, job: Job, now: datetime, report: SweepReport) ->
 
 
 def _check_one_shot(ports: Ports, job: Job, now: datetime) -> str | None:
-    """Past its time and still pending: its schedule never fired (or was never created). Queue
-    and send it as the dispatcher does (conditional pending -> queued, so a late fire no-ops)."""
+    """Past its time and still pending: its schedule never fired (or was never created), or its
+    delayed message was lost. Queue and send it as the dispatcher does (conditional pending ->
+    queued, so a late fire or a late message no-ops)."""
     if job.scheduled_for is not None and job.scheduled_for > now:
         return _push(ports, job, pending_check_at(job, now), None, now)
     if queue_due(ports, job.tenant_id, job.id).result != "queued":

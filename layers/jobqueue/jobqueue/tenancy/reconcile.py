@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from jobqueue.models.counters import Overwrite
-from jobqueue.models.job import JobStatus
+from jobqueue.models.job import WAITING_STATUSES, JobStatus
 from jobqueue.ports import JobRepository, TenantCounters
 
 logger = Logger(child=True)
@@ -17,9 +17,8 @@ def true_counts(jobs: JobRepository, tenant_id: str) -> tuple[int, int]:
     schedules themselves (their runs count); running = processing jobs. The status index is
     eventually consistent, which is why `reconcile_tenant` writes only when the counter did
     not move while it counted."""
-    waiting = jobs.count(tenant_id, JobStatus.PENDING, schedules=False)
-    waiting += jobs.count(tenant_id, JobStatus.QUEUED, schedules=False)
-    return waiting, jobs.count(tenant_id, JobStatus.PROCESSING)
+    waiting = jobs.count(tenant_id, WAITING_STATUSES, schedules=False)
+    return waiting, jobs.count(tenant_id, [JobStatus.PROCESSING])
 
 
 def reconcile_tenant(

@@ -12,7 +12,14 @@ from typing import Any
 
 from jobqueue.errors import BadRequest, ValidationFailed
 from jobqueue.ids import ulid_ceiling, ulid_floor
-from jobqueue.models.job import TERMINAL_STATUSES, Job, JobStatus
+from jobqueue.models.job import (
+    TERMINAL_STATUSES,
+    WAITING_STATUSES,
+    Job,
+    JobStatus,
+    StatusChange,
+    status_change,
+)
 from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
 from jobqueue.ports import Clock, Guard, SweepEntry
 
@@ -46,14 +53,14 @@ class InMemoryJobRepository:
         key = (job.tenant_id, job.id)
         if key in self._jobs:
             return False
-        self._jobs[key] = job.model_copy(deep=True)
+        self._jobs[key] = _with_history(job)
         if sweep_at is not None:
             self._sweep[key] = sweep_at
         return True
 
     def create_many(self, jobs: Iterable[tuple[Job, datetime | None]]) -> None:
         for job, sweep_at in jobs:
-            self._jobs[(job.tenant_id, job.id)] = job.model_copy(deep=True)
+            self._jobs[(job.tenant_id, job.id)] = _with_history(job)
             if sweep_at is not None:
                 self._sweep[(job.tenant_id, job.id)] = sweep_at
 
@@ -76,11 +83,12 @@ class InMemoryJobRepository:
         low = ulid_floor(query.created_after) if query.created_after else ""
         high = ulid_ceiling(query.created_before) if query.created_before else None
         filters = query.filters()
+        now = self._clock.now()
         matches = [
             job
             for (t, job_id), job in self._jobs.items()
             if t == tenant_id
-            and (query.status is None or job.status is query.status)
+            and (query.status is None or job.presented_status(now) is query.status)
             and job_id >= low
             and (high is None or job_id <= high)
             and (after is None or job_id < after)
@@ -103,6 +111,7 @@ class InMemoryJobRepository:
         sweep_at: datetime | None = None,
         clear_sweep: bool = False,
         guard: Guard | None = None,
+        note: Mapping[str, Any] | None = None,
     ) -> Job | None:
         key = (tenant_id, job_id)
         job = self._jobs.get(key)
@@ -113,7 +122,9 @@ class InMemoryJobRepository:
             if name in Job.model_fields:
                 data[name] = Job.model_fields[name].get_default(call_default_factory=True)
         data.update(changes)
-        data["updated_at"] = self._clock.now()
+        data["updated_at"] = now = self._clock.now()
+        if "status" in changes:
+            data["history"] = [*data["history"], status_change(changes, now, note)]
         updated = Job.model_validate(data)
         self._jobs[key] = updated
         if sweep_at is not None:
@@ -141,12 +152,18 @@ class InMemoryJobRepository:
         children.add(child_id)
         return True
 
-    def count(self, tenant_id: str, status: JobStatus, *, schedules: bool = True) -> int:
+    def count(self, tenant_id: str, statuses: Iterable[JobStatus], *, schedules: bool = True) -> int:
+        wanted = set(statuses)
         return sum(
             1
             for (t, _), job in self._jobs.items()
-            if t == tenant_id and job.status is status and (schedules or not _is_schedule(job))
+            if t == tenant_id and job.status in wanted and (schedules or not _is_schedule(job))
         )
+
+    def waiting(self, tenant_id: str) -> Iterator[Job]:
+        for (t, _), job in sorted(self._jobs.items()):
+            if t == tenant_id and job.status in WAITING_STATUSES:
+                yield job.model_copy(deep=True)
 
     def finished_before(self, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
         for (t, job_id), job in list(self._jobs.items()):
@@ -171,6 +188,14 @@ class InMemoryJobRepository:
             if deadline is None or deadline > guard.sweep_due_by:
                 return False
         return all(getattr(job, name) == value for name, value in (guard.unchanged or {}).items())
+
+
+def _with_history(job: Job) -> Job:
+    """A copy of a new job whose history starts with its first status (as on DynamoDB)."""
+    stored = job.model_copy(deep=True)
+    if not stored.history:
+        stored.history = [StatusChange(status=job.status, at=job.created_at)]
+    return stored
 
 
 def _is_schedule(job: Job) -> bool:

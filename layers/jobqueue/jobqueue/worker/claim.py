@@ -15,8 +15,9 @@ from enum import StrEnum
 
 from jobqueue.deadlines import lease_expires_at
 from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS, JobMessage
-from jobqueue.models.job import Job, JobStatus
+from jobqueue.models.job import Job, JobStatus, WaitingOn
 from jobqueue.ports import Guard, JobRepository
+from jobqueue.times import ms_between
 
 # SQS delays are whole seconds; a message this close to the due time runs now.
 EARLY_TOLERANCE_SECONDS = 2.0
@@ -39,8 +40,9 @@ def check(job: Job | None, message: JobMessage, now: datetime) -> ClaimCheck:
     """What to do with a message, given the job record (a pure decision)."""
     if job is None:
         return ClaimCheck(Verdict.SKIP, "job not found")
-    if job.status is not JobStatus.QUEUED:
-        return ClaimCheck(Verdict.SKIP, f"job is {job.status.value}")
+    if not claimable(job):
+        why = f" for {job.waiting_on.value}" if job.waiting_on else ""
+        return ClaimCheck(Verdict.SKIP, f"job is {job.status.value}{why}")
     if message.attempt < job.attempts:
         return ClaimCheck(Verdict.SKIP, f"stale message (attempt {message.attempt} < {job.attempts})")
     if job.scheduled_for is not None:
@@ -50,18 +52,28 @@ def check(job: Job | None, message: JobMessage, now: datetime) -> ClaimCheck:
     return ClaimCheck(Verdict.CLAIM)
 
 
-def claim(jobs: JobRepository, job: Job, now: datetime) -> Job | None:
-    """queued -> processing, attempts + 1, with a lease the sweeper watches.
+def claimable(job: Job) -> bool:
+    """Queued, or pending only for its time (its message came when it was due)."""
+    return job.status is JobStatus.QUEUED or (
+        job.status is JobStatus.PENDING and job.waiting_on is WaitingOn.TIME
+    )
 
-    Conditional on the status and on the attempt count read, so of two racing deliveries exactly
-    one wins. Returns the claimed job, or None when the race was lost.
+
+def claim(jobs: JobRepository, job: Job, now: datetime) -> Job | None:
+    """queued (or pending for its time) -> processing, attempts + 1, with a lease the sweeper
+    watches; the start notes how long the job waited since it was due.
+
+    Conditional on the status, on what it waited for and on the attempt count read, so of two
+    racing deliveries exactly one wins. Returns the claimed job, or None when the race was lost.
     """
+    due = job.scheduled_for or job.created_at
     return jobs.transition(
         job.tenant_id,
         job.id,
-        [JobStatus.QUEUED],
+        [job.status],
         {"status": JobStatus.PROCESSING, "attempts": job.attempts + 1, "started_at": now},
-        remove=["status_reason", "dispatches"],
+        remove=["status_reason", "dispatches", "waiting_on"],
         sweep_at=lease_expires_at(job, now),
-        guard=Guard(attempts=job.attempts),
+        guard=Guard(attempts=job.attempts, unchanged={"waiting_on": job.waiting_on}),
+        note={"wait_ms": max(0, ms_between(due, now))},
     )

@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from jobqueue.job_metrics import JobMetrics
 from jobqueue.messages import Delivery, PoisonMessage, parse_message
-from jobqueue.models.job import Job, JobStatus
+from jobqueue.models.job import WAITING_STATUSES, Job
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
 from jobqueue.tenancy.slots import give_slot, take_slot
@@ -183,7 +183,7 @@ def _run_claimed(
         if recorded is not None:
             # Given back only when our write won: otherwise the sweeper recovered the job and
             # gave its slot back.
-            give_slot(ports.counters, job, requeued=recorded.status is JobStatus.QUEUED)
+            give_slot(ports.counters, job, requeued=recorded.status in WAITING_STATUSES)
         status = recorded.status.value if recorded else "not recorded"
         logger.info(
             f"job attempt {job.attempts}: {result.kind.value} -> {status}",

@@ -56,13 +56,18 @@ def wait_for_slot(
     delay = deferral_delay(message.deferrals, rng)
     grace = get_settings().dispatch_grace_seconds
     # Push the sweeper's dispatch check past the wait, or it re-sends the job meanwhile.
+    # A job pending for its time is due now: it waits queued.
+    changes: dict[str, Any] = {"status_reason": SLOT_WAIT_REASON}
+    if job.status is JobStatus.PENDING:
+        changes["status"] = JobStatus.QUEUED
     waiting = ports.jobs.transition(
         job.tenant_id,
         job.id,
-        [JobStatus.QUEUED],
-        {"status_reason": SLOT_WAIT_REASON},
+        [job.status],
+        changes,
+        remove=("waiting_on",),
         sweep_at=now + timedelta(seconds=delay + grace),
-        guard=Guard(attempts=job.attempts),
+        guard=Guard(attempts=job.attempts, unchanged={"waiting_on": job.waiting_on}),
     )
     if waiting is None:
         logger.info("no-op: the job moved on while waiting for a slot", extra=log)

@@ -17,11 +17,13 @@ from pydantic import BaseModel
 
 from jobqueue.adapters import aws
 from jobqueue.adapters.dynamodb import keys
-from jobqueue.models.job import Job
+from jobqueue.models.job import Job, StatusChange
 from jobqueue.settings import get_settings
 from jobqueue.times import iso
 
-JSON_FIELDS = frozenset({"payload", "last_result", "metadata", "retry", "depends_on"})
+JSON_FIELDS = frozenset({"payload", "last_result", "metadata", "retry", "depends_on", "callback"})
+# Stored as a native list of maps, so a transition can append to it (`list_append`).
+HISTORY = "history"
 INTERNAL_ATTRS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "ttl"})
 
 
@@ -47,6 +49,8 @@ def is_condition_failure(error: ClientError) -> bool:
 
 
 def to_attr(name: str, value: Any) -> Any:
+    if name == HISTORY:
+        return [history_entry(entry) for entry in value]
     if name in JSON_FIELDS:
         if isinstance(value, BaseModel):
             value = value.model_dump(mode="json")
@@ -60,6 +64,12 @@ def to_attr(name: str, value: Any) -> Any:
     return value
 
 
+def history_entry(change: StatusChange | dict[str, Any]) -> dict[str, Any]:
+    """A history entry as stored: a map of its set fields (times as ISO text)."""
+    data = change.model_dump(exclude_none=True) if isinstance(change, StatusChange) else dict(change)
+    return {k: iso(v) if isinstance(v, datetime) else getattr(v, "value", v) for k, v in data.items()}
+
+
 def job_to_item(job: Job, sweep_at: datetime | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {
         **keys.job_key(job.tenant_id, job.id),
@@ -71,6 +81,8 @@ def job_to_item(job: Job, sweep_at: datetime | None = None) -> dict[str, Any]:
         if value is None:
             continue
         item[name] = to_attr(name, value)
+    if not job.history:  # a new job's history starts with its first status
+        item[HISTORY] = [history_entry(StatusChange(status=job.status, at=job.created_at))]
     if sweep_at is not None:
         item["GSI2PK"] = keys.sweep_pk(job.id)
         item["GSI2SK"] = iso(sweep_at)
@@ -84,7 +96,15 @@ def item_to_job(item: dict[str, Any]) -> Job:
             continue
         if name in JSON_FIELDS and isinstance(value, str):
             value = json.loads(value)
-        elif isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else float(value)
+        elif name == HISTORY:
+            value = [{k: _plain_number(v) for k, v in entry.items()} for entry in value]
+        else:
+            value = _plain_number(value)
         data[name] = value
     return Job.model_validate(data)
+
+
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +20,27 @@ from jobqueue.adapters.dynamodb import keys
 from jobqueue.adapters.dynamodb.items import item_to_job
 from jobqueue.errors import BadRequest
 from jobqueue.ids import ulid_ceiling, ulid_floor
-from jobqueue.models.job import JobStatus
+from jobqueue.models.job import WAITING_STATUSES, Job, JobStatus
 from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
 from jobqueue.times import iso
 
 _MAX_ROUNDS = 10  # a filtered page may come back short: read on, within bounds
 
 
-def list_jobs(table: Any, tenant_id: str, query: JobQuery) -> JobPage:
+def presented(status: JobStatus, now: datetime) -> Any:
+    """A filter for jobs of the waiting partition whose status as of `now` is `status`: a job
+    pending only for its time counts as queued once it is due."""
+    due_timer = (
+        Attr("status").eq(JobStatus.PENDING.value)
+        & Attr("waiting_on").eq("time")
+        & (Attr("scheduled_for").not_exists() | Attr("scheduled_for").lte(iso(now)))
+    )
+    if status is JobStatus.QUEUED:
+        return Attr("status").eq(JobStatus.QUEUED.value) | due_timer
+    return Attr("status").eq(JobStatus.PENDING.value) & ~due_timer
+
+
+def list_jobs(table: Any, tenant_id: str, query: JobQuery, now: datetime) -> JobPage:
     start_key = _decode_cursor(query.cursor, tenant_id, query) if query.cursor else None
     low = ulid_floor(query.created_after) if query.created_after else None
     high = ulid_ceiling(query.created_before) if query.created_before else None
@@ -49,7 +62,7 @@ def list_jobs(table: Any, tenant_id: str, query: JobQuery) -> JobPage:
         key &= Key(sort_name).begins_with(prefix)
     params["KeyConditionExpression"] = key
     params["ScanIndexForward"] = False  # newest first
-    condition = None
+    condition = presented(query.status, now) if query.status in WAITING_STATUSES else None
     for name, value in query.filters().items():
         term = Attr(name).eq(value)
         condition = term if condition is None else condition & term
@@ -74,19 +87,36 @@ def list_jobs(table: Any, tenant_id: str, query: JobQuery) -> JobPage:
     return page
 
 
-def count(table: Any, tenant_id: str, status: JobStatus, *, schedules: bool = True) -> int:
-    """A COUNT query of the status index; a recurring schedule has `cron` and no `parent_id`."""
+def count(table: Any, tenant_id: str, statuses: Iterable[JobStatus], *, schedules: bool = True) -> int:
+    """A COUNT query of the status index partition of `statuses` (stored statuses, all in one
+    partition: see keys.status_index_pk); a recurring schedule has `cron` and no `parent_id`."""
+    statuses = list(statuses)
+    partitions = {keys.status_index_pk(tenant_id, s.value) for s in statuses}
+    if len(partitions) != 1:
+        raise ValueError(f"{statuses} are not one status-index partition")
+    condition = Attr("status").is_in([s.value for s in statuses])
+    if not schedules:
+        condition &= Attr("cron").not_exists() | Attr("parent_id").exists()
     params: dict[str, Any] = {
         "IndexName": "GSI1",
-        "KeyConditionExpression": Key("GSI1PK").eq(keys.status_index_pk(tenant_id, status.value)),
+        "KeyConditionExpression": Key("GSI1PK").eq(partitions.pop()),
         "Select": "COUNT",
+        "FilterExpression": condition,
     }
-    if not schedules:
-        params["FilterExpression"] = Attr("cron").not_exists() | Attr("parent_id").exists()
     total = 0
     for response in _pages(table, params):
         total += int(response.get("Count", 0))
     return total
+
+
+def waiting(table: Any, tenant_id: str) -> Iterator[Job]:
+    """The tenant's pending and queued jobs (the waiting partition of the status index)."""
+    params: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": Key("GSI1PK").eq(keys.status_index_pk(tenant_id, JobStatus.QUEUED.value)),
+    }
+    for response in _pages(table, params):
+        yield from (item_to_job(item) for item in response.get("Items", []))
 
 
 def finished_before(table: Any, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:

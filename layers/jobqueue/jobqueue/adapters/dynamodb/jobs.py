@@ -12,14 +12,16 @@ from botocore.exceptions import ClientError
 
 from jobqueue.adapters.dynamodb import job_reads, keys
 from jobqueue.adapters.dynamodb.items import (
+    HISTORY,
     TableHolder,
+    history_entry,
     is_condition_failure,
     item_to_job,
     job_to_item,
     to_attr,
 )
 from jobqueue.errors import ValidationFailed
-from jobqueue.models.job import Job, JobStatus
+from jobqueue.models.job import Job, JobStatus, status_change
 from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
 from jobqueue.ports import Clock, Guard, SweepEntry
 from jobqueue.times import iso, parse_iso
@@ -75,10 +77,13 @@ class DynamoJobRepository(TableHolder):
         return item_to_job(item) if item else None
 
     def list(self, tenant_id: str, query: JobQuery) -> JobPage:
-        return job_reads.list_jobs(self.table, tenant_id, query)
+        return job_reads.list_jobs(self.table, tenant_id, query, self._clock.now())
 
-    def count(self, tenant_id: str, status: JobStatus, *, schedules: bool = True) -> int:
-        return job_reads.count(self.table, tenant_id, status, schedules=schedules)
+    def count(self, tenant_id: str, statuses: Iterable[JobStatus], *, schedules: bool = True) -> int:
+        return job_reads.count(self.table, tenant_id, statuses, schedules=schedules)
+
+    def waiting(self, tenant_id: str) -> Iterator[Job]:
+        return job_reads.waiting(self.table, tenant_id)
 
     def finished_before(self, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
         return job_reads.finished_before(self.table, tenant_id, status, cutoff)
@@ -98,8 +103,10 @@ class DynamoJobRepository(TableHolder):
         sweep_at: datetime | None = None,
         clear_sweep: bool = False,
         guard: Guard | None = None,
+        note: Mapping[str, Any] | None = None,
     ) -> Job | None:
-        changes = {**changes, "updated_at": self._clock.now()}
+        now = self._clock.now()
+        changes = {**changes, "updated_at": now}
         names: dict[str, str] = {"#status": "status"}
         values: dict[str, Any] = {}
         sets: list[str] = []
@@ -110,6 +117,10 @@ class DynamoJobRepository(TableHolder):
         if "status" in changes:
             sets.append("GSI1PK = :gsi1pk")
             values[":gsi1pk"] = keys.status_index_pk(tenant_id, to_attr("status", changes["status"]))
+            names["#hist"] = HISTORY
+            values[":hist"] = [history_entry(status_change(changes, now, note))]
+            values[":none"] = []
+            sets.append("#hist = list_append(if_not_exists(#hist, :none), :hist)")
         if sweep_at is not None:
             sets.append("GSI2PK = :gsi2pk, GSI2SK = :gsi2sk")
             values[":gsi2pk"] = keys.sweep_pk(job_id)

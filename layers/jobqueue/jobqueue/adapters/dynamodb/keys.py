@@ -24,8 +24,15 @@ def job_sk(job_id: str) -> str:
 JOB_SK_PREFIX = "JOB#"
 
 
+WAITING_PARTITION = "waiting"  # pending and queued jobs share one status-index partition
+
+
 def status_index_pk(tenant_id: str, status: str) -> str:
-    return f"T#{tenant_id}#S#{status}"
+    """The status-index partition of a status. Pending and queued jobs share `waiting`: whether a
+    job pending for its time counts as queued depends on the time of the read, and the tenant's
+    waiting jobs are bounded by its `max_queued_jobs`, so one partition answers both filters."""
+    group = WAITING_PARTITION if status in ("pending", "queued") else status
+    return f"T#{tenant_id}#S#{group}"
 
 
 def sweep_pk(job_id: str) -> str:
