@@ -8,6 +8,7 @@ from functools import cache
 
 from jobqueue.adapters import aws
 from jobqueue.adapters.clock import SystemClock
+from jobqueue.adapters.dynamodb.activity import DynamoActivityLog
 from jobqueue.adapters.dynamodb.counters import DynamoTenantCounters
 from jobqueue.adapters.dynamodb.jobs import DynamoJobRepository
 from jobqueue.adapters.dynamodb.tenants import DynamoTenantRepository
@@ -38,6 +39,7 @@ def aws_ports(clock: Clock | None = None) -> Ports:
         sms=SnsSms(),
         web=SafeWebPoster(),
         idempotency=PowertoolsIdempotency(),
+        activity=DynamoActivityLog(clock=clock),
     )
 
 

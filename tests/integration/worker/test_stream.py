@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -105,13 +106,14 @@ class RefusingEvents:
         return {"FailedEntryCount": len(Entries) // 2, "Entries": results}
 
 
-def test_entries_eventbridge_refuses_are_batch_item_failures(bus):
+def test_events_eventbridge_refuses_fail_the_batch_from_its_first_record(bus):
     event = sample(0, 1)
     client = RefusingEvents()
 
     response = process_stream(event, FakeLambdaContext(), on_bus(client))
 
-    assert response["batchItemFailures"] == [{"itemIdentifier": "111000000000000000002"}]
+    # the whole batch is retried from its first record (its identity for exactly-once activity)
+    assert response["batchItemFailures"] == [{"itemIdentifier": "111000000000000000001"}]
     assert len(client.calls) == 1 and len(client.calls[0]) == 2
 
 
@@ -154,3 +156,27 @@ def read_stream(table) -> dict:
         if moment is not None and not isinstance(moment, int | float):
             record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
     return {"Records": records}
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_job_run_by_the_worker_is_tallied_once_however_often_its_batch_is_delivered(bus):
+    job = submit(handler="echo", tenant_id="tally")
+    worker_app.lambda_handler(message_event(job), FakeLambdaContext())
+    batch = read_stream(aws.table(get_settings().table_name))
+
+    assert run(batch)["batchItemFailures"] == []
+    assert run(copy.deepcopy(batch))["batchItemFailures"] == []  # a redelivered batch
+
+    ports = default_ports()
+    now = ports.clock.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    (tally,) = ports.activity.hours("tally", hour - timedelta(hours=1), hour + timedelta(hours=1)).values()
+    counts = dict(tally["immediate"].counts)
+    assert counts == {"submitted": 1, "started": 1, "completed": 1}
+    assert tally["immediate"].execution.count == 1 and tally["immediate"].queue_wait.count == 1
+    events = ports.activity.feed("tally", None, now + timedelta(minutes=1), 100)
+    assert [(e["status"], e["previous_status"]) for _, e in events] == [
+        ("queued", None),
+        ("processing", "queued"),
+        ("completed", "processing"),
+    ]

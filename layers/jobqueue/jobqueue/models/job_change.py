@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from jobqueue.models.activity import ActivityEntry
 
 
 @dataclass(frozen=True)
 class JobChange:
-    """A job item written: `old_status` None for a new job."""
+    """A job item written: `old_status` None for a new job. `entries` are the history entries
+    this write appended (one per status change), in order."""
 
     sequence_number: str
     tenant_id: str
@@ -19,3 +23,8 @@ class JobChange:
     new_status: str | None
     at: str | None
     dependents: tuple[str, ...] = ()
+    entries: tuple[ActivityEntry, ...] = ()
+    callback_url: str | None = None
+    attempts: int = 0
+    payload: dict[str, Any] | None = None
+    last_result: dict[str, Any] | None = None

@@ -1,23 +1,26 @@
-"""One stream batch: publish the status changes (PutEvents in tens through the `EventBus`
-port), release the dependents of jobs that reached a terminal status, and answer the partial
-batch response. A record whose event the bus refused, or whose release failed, is a batch item
-failure, so Lambda retries from it (events are at-least-once; a release is idempotent).
+"""One stream batch: record the job activity (tallies and the event feed, `ActivityLog`),
+publish the status changes (PutEvents in tens through the `EventBus` port), release the
+dependents of jobs that reached a terminal status, and queue the callbacks of finished jobs.
+
+A failure anywhere fails the whole batch: the answer names its first record, so Lambda retries
+from there with the same first record, which is the batch's identity for exactly-once activity
+(a retry records only the entries past what the first try recorded; docs/decisions/011). The
+rest is idempotent or at-least-once: events may be published again, a release or a callback
+job is written once whatever the retries.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBStreamEvent,
-)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 
 from jobqueue.adapters.dynamodb.stream_records import job_change
 from jobqueue.dependencies import release_dependents
+from jobqueue.models.activity import ActivityEntry
 from jobqueue.models.job_change import JobChange
 from jobqueue.ports import Ports
 from jobqueue.stream.events import bus_event, finished_parent, status_change
@@ -25,47 +28,73 @@ from jobqueue.stream.events import bus_event, finished_parent, status_change
 logger = Logger(child=True)
 
 
-class EventNotPublished(Exception):
-    """The bus did not take the event of this record."""
-
-
 def process_stream(event: dict[str, Any], context: Any, ports: Ports) -> dict[str, Any]:
-    """Publish the status changes of a stream batch; returns the partial batch response."""
-    jobs = [change for change in map(job_change, DynamoDBStreamEvent(event).records) if change is not None]
-    changes: list[tuple[str, dict[str, Any]]] = []
-    for change in jobs:
-        detail = status_change(change)
-        if detail is not None and change.sequence_number:
-            changes.append((change.sequence_number, detail))
-    failed: set[str] = set()
-    if changes:
-        refused = ports.events.publish([bus_event(detail) for _, detail in changes])
-        failed = {changes[i][0] for i in refused}
-    failed |= release_waiting_children(ports, jobs)
+    """Handle a stream batch; returns the partial batch response (empty, or the first record)."""
+    records = list(DynamoDBStreamEvent(event).records)
+    first = next((r.dynamodb.sequence_number for r in records if r.dynamodb is not None), None)
+    changes = [change for change in map(job_change, records) if change is not None]
+    steps = {
+        "activity": lambda: record_activity(ports, str(first), changes),
+        "events": lambda: publish_changes(ports, changes),
+        "dependents": lambda: release_waiting_children(ports, changes),
+    }
+    failed = []
+    for name, step in steps.items():
+        try:
+            step()
+        except Exception:
+            logger.exception("stream batch step failed; the batch is retried", extra={"step": name})
+            failed.append(name)
+    logger.info("stream batch done", extra={"records": len(records), "jobs": len(changes), "failed": failed})
+    if failed and first is not None:
+        return {"batchItemFailures": [{"itemIdentifier": first}]}
+    return {"batchItemFailures": []}
 
-    def record_handler(record: DynamoDBRecord) -> None:
-        if record.dynamodb is not None and record.dynamodb.sequence_number in failed:
-            raise EventNotPublished(record.dynamodb.sequence_number)
 
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    response = process_partial_response(event, record_handler, processor, context)
-    logger.info("stream batch done", extra={"events": len(changes), "failed": len(failed)})
-    return dict(response)
+def record_activity(ports: Ports, batch: str, changes: Iterable[JobChange]) -> None:
+    """Every tenant's new history entries, recorded once per batch (one transaction each)."""
+    by_tenant: dict[str, list[ActivityEntry]] = defaultdict(list)
+    for change in changes:
+        by_tenant[change.tenant_id].extend(change.entries)
+    errors = []
+    for tenant_id, entries in by_tenant.items():
+        if not entries:
+            continue
+        try:
+            ports.activity.record(tenant_id, batch, entries)
+        except Exception as error:  # the other tenants are still recorded
+            logger.exception("activity not recorded", extra={"tenant_id": tenant_id})
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
-def release_waiting_children(ports: Ports, changes: Iterable[JobChange]) -> set[str]:
-    """Settle the dependents of every parent that reached a terminal status in this batch.
-    Returns the sequence numbers of the records whose release failed."""
-    failed: set[str] = set()
+class EventNotPublished(Exception):
+    """The bus did not take some events of the batch."""
+
+
+def publish_changes(ports: Ports, changes: Iterable[JobChange]) -> None:
+    details = [detail for detail in map(status_change, changes) if detail is not None]
+    if not details:
+        return
+    refused = ports.events.publish([bus_event(detail) for detail in details])
+    if refused:
+        raise EventNotPublished(f"{len(refused)} of {len(details)} events refused")
+
+
+def release_waiting_children(ports: Ports, changes: Iterable[JobChange]) -> None:
+    """Settle the dependents of every parent that reached a terminal status in this batch."""
+    errors = []
     for change in changes:
         parent = finished_parent(change)
         if parent is None:
             continue
         try:
             outcome = release_dependents(ports, parent.tenant_id, parent.dependents)
-        except Exception:
+        except Exception as error:
             logger.exception("releasing dependents failed", extra={"job_id": parent.job_id})
-            failed.add(parent.sequence_number)
+            errors.append(error)
             continue
         logger.info("dependents settled", extra={"job_id": parent.job_id, "dependents": outcome})
-    return failed
+    if errors:
+        raise errors[0]

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from jobqueue.ports import Ports
+from jobqueue.testing.activity import InMemoryActivityLog
 from jobqueue.testing.clock import FrozenClock
 from jobqueue.testing.counters import InMemoryTenantCounters
 from jobqueue.testing.events import InMemoryEventBus
@@ -40,6 +41,7 @@ def fake_ports(now: datetime | None = None, **overrides: Any) -> Ports:
         "sms": FakeSms(),
         "web": FakeWeb(),
         "idempotency": InMemoryIdempotency(),
+        "activity": InMemoryActivityLog(clock),
     }
     ports.update(overrides)
     return Ports(**ports)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from jobqueue.ids import shard_of
 
@@ -68,3 +68,50 @@ def api_key_key(key_hash: str) -> dict[str, str]:
 
 def idempotency_key(tenant_id: str, key_hash: str) -> dict[str, str]:
     return {"PK": tenant_pk(tenant_id), "SK": f"IDEM#{key_hash}"}
+
+
+# -- job activity (written by the stream function) ---------------------------------------------
+SYSTEM_SHARDS = 8
+HOUR_SK_PREFIX = "AGG#"
+HANDLER_HOUR_SK_PREFIX = "AGGH#"
+MINUTE_SK_PREFIX = "AGGM#"
+FEED_SK_PREFIX = "EVT#"
+
+
+def hour_label(hour: datetime) -> str:
+    return hour.strftime("%Y-%m-%dT%H")
+
+
+def minute_label(minute: datetime) -> str:
+    return minute.strftime("%Y-%m-%dT%H:%M")
+
+
+def hour_sk(hour: datetime) -> str:
+    """The tenant's tally of one UTC hour (by job type)."""
+    return HOUR_SK_PREFIX + hour_label(hour)
+
+
+def handler_hour_sk(handler: str, hour: datetime) -> str:
+    return f"{HANDLER_HOUR_SK_PREFIX}{handler}#{hour_label(hour)}"
+
+
+def minute_sk(minute: datetime) -> str:
+    return MINUTE_SK_PREFIX + minute_label(minute)
+
+
+def activity_marker_key(tenant_id: str, batch: str) -> dict[str, str]:
+    """What a stream batch recorded of a tenant: its last position and pages written."""
+    return {"PK": tenant_pk(tenant_id), "SK": f"MARK#{batch}"}
+
+
+def feed_page_sk(page: str) -> str:
+    return FEED_SK_PREFIX + page
+
+
+def system_shard_of(tenant_id: str) -> int:
+    return shard_of(tenant_id, SYSTEM_SHARDS)
+
+
+def system_hour_key(shard: int, hour: datetime) -> dict[str, str]:
+    """Shard `shard` of the system-wide tally of one hour (tenants spread by a hash of their id)."""
+    return {"PK": f"SYS#{shard}", "SK": HOUR_SK_PREFIX + hour_label(hour)}
