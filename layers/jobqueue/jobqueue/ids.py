@@ -48,5 +48,9 @@ def new_api_key() -> tuple[str, str]:
     return key_id, "jq_" + secrets.token_urlsafe(32)
 
 
+def new_signing_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 def shard_of(value: str, shards: int) -> int:
     return int(hashlib.blake2b(value.encode(), digest_size=2).hexdigest(), 16) % shards

@@ -9,12 +9,14 @@ from functools import cache
 from jobqueue.adapters import aws
 from jobqueue.adapters.clock import SystemClock
 from jobqueue.adapters.dynamodb.activity import DynamoActivityLog
+from jobqueue.adapters.dynamodb.alerts import DynamoAlertStore
 from jobqueue.adapters.dynamodb.counters import DynamoTenantCounters
 from jobqueue.adapters.dynamodb.jobs import DynamoJobRepository
 from jobqueue.adapters.dynamodb.tenants import DynamoTenantRepository
 from jobqueue.adapters.eventbridge import EventBridgeBus
 from jobqueue.adapters.idempotency import PowertoolsIdempotency
 from jobqueue.adapters.notifications import SesEmail, SnsSms
+from jobqueue.adapters.queue_monitor import SqsQueueMonitor
 from jobqueue.adapters.scheduler import SchedulerSchedules
 from jobqueue.adapters.sqs import SqsJobQueue
 from jobqueue.adapters.web import SafeWebPoster
@@ -40,6 +42,8 @@ def aws_ports(clock: Clock | None = None) -> Ports:
         web=SafeWebPoster(),
         idempotency=PowertoolsIdempotency(),
         activity=DynamoActivityLog(clock=clock),
+        queues=SqsQueueMonitor(clock=clock),
+        alerts=DynamoAlertStore(),
     )
 
 

@@ -23,6 +23,15 @@ def test_putting_a_tenant_answers_its_effective_limits(api):
     assert limits["allowed_job_types"] == ["notification"]
 
 
+def test_a_tenant_gets_a_signing_secret_once_and_keeps_it_across_updates(api):
+    first = _put(api).body["signing_secret"]
+    again = _put(api, body={"name": "Initech Corp", "tier": 2}).body["signing_secret"]
+
+    assert first.startswith("whsec_") and len(first) > 30
+    assert again == first
+    assert _put(api, tenant_id="other").body["signing_secret"] != first
+
+
 def test_a_tenant_change_takes_effect_at_once(api):
     _put(api)
     refused = api.submit(principal=principal("initech", 1))

@@ -14,11 +14,13 @@ from jobqueue.models.job import Category, JobResult, JobStatus
 from jobqueue.models.job_query import JobQuery
 from jobqueue.models.tenant import Tenant
 from jobqueue.settings import get_settings
+from jobqueue.testing.events import InMemoryEventBus
 from jobqueue.tiers import LimitOverrides
 from jobqueue.times import utc_now
 from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import ADMIN, principal
 from tests.support.faults import Faulty, raising, replace_ports
+from tests.support.stream import TableStream
 
 ALL = list(Category)
 
@@ -178,18 +180,25 @@ def test_usage_shows_counters_limits_and_warnings_at_80_percent(api):
     assert "window" not in body
 
 
-def test_usage_window_totals_rates_and_breakdowns(api):
+def test_usage_window_totals_rates_and_breakdowns_from_the_tallies(api):
     limited()
     ids = [api.submit().body["id"] for _ in range(4)]
     store = default_ports().jobs
-    for job_id, status, ms in ((ids[0], JobStatus.COMPLETED, 100), (ids[1], JobStatus.COMPLETED, 300)):
+    for job_id, status, ms in (
+        (ids[0], JobStatus.COMPLETED, 100),
+        (ids[1], JobStatus.COMPLETED, 300),
+        (ids[2], JobStatus.FAILED, 50),
+    ):
+        store.transition("acme", job_id, [JobStatus.QUEUED], {"status": JobStatus.PROCESSING})
         store.transition(
-            "acme", job_id, [JobStatus.QUEUED], {"status": status, "last_result": _result(True, ms)}
+            "acme",
+            job_id,
+            [JobStatus.PROCESSING],
+            {"status": status, "last_result": _result(status is JobStatus.COMPLETED, ms)},
         )
-    store.transition(
-        "acme", ids[2], [JobStatus.QUEUED], {"status": JobStatus.FAILED, "last_result": _result(False, 50)}
-    )
     api.submit(principal=principal("globex"))  # another tenant's job is not counted
+    on_any_bus = replace_ports(default_ports(), events=InMemoryEventBus())
+    assert TableStream(store.table).deliver(on_any_bus)["batchItemFailures"] == []
     start = (utc_now() - timedelta(minutes=5)).isoformat()
     end = (utc_now() + timedelta(minutes=1)).isoformat()
 
@@ -199,9 +208,11 @@ def test_usage_window_totals_rates_and_breakdowns(api):
     assert window["success_rate"] == pytest.approx(2 / 3, abs=1e-3)
     assert window["failure_rate"] == pytest.approx(1 / 3, abs=1e-3)
     assert window["avg_execution_ms"] == 150.0
-    assert window["by_status"] == {"completed": 2, "failed": 1, "queued": 1}
+    assert window["by_status"] == {"completed": 2, "failed": 1}
     assert window["by_type"] == {"immediate": 4}
     assert window["truncated"] is False
+    # the window is aligned to the hour buckets it is read from
+    assert window["start"].endswith(":00:00.000Z") and window["end"].endswith(":00:00.000Z")
 
 
 def _result(success: bool, ms: int):

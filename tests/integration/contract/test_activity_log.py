@@ -76,18 +76,26 @@ def test_tallies_add_up_by_hour_type_handler_and_minute(log) -> None:
 
     hours = log.hours("acme", T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=2))
     first = hours[T0.replace(minute=0)]
-    assert set(first) == {"immediate", "delayed"}
-    assert first["immediate"]["submitted"] == 2 and first["immediate"]["completed"] == 1
-    assert first["immediate"]["failed"] == 1 and dict(first["immediate"].errors) == {"ValueError": 1}
-    assert first["immediate"].execution.count == 2 and first["immediate"].execution.total == 240
-    assert first["immediate"].queue_wait.count == 2
-    assert first["delayed"]["completed"] == 1
-    assert hours[T0.replace(minute=0) + timedelta(hours=1)]["immediate"]["completed"] == 1
+    assert set(first.by_type) == {"immediate", "delayed"} and set(first.by_handler) == {"echo", "sleep"}
+    assert set(first.by_type) == {"immediate", "delayed"}
+    assert first.by_type["immediate"]["submitted"] == 2 and first.by_type["immediate"]["completed"] == 1
+    assert first.by_type["immediate"]["failed"] == 1 and dict(first.by_type["immediate"].errors) == {
+        "ValueError": 1
+    }
+    assert (
+        first.by_type["immediate"].execution.count == 2 and first.by_type["immediate"].execution.total == 240
+    )
+    assert first.by_type["immediate"].queue_wait.count == 2
+    assert first.by_type["delayed"]["completed"] == 1
+    assert hours[T0.replace(minute=0) + timedelta(hours=1)].by_type["immediate"]["completed"] == 1
 
     sleep = log.hours(
         "acme", T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=1), handler="sleep"
     )
-    assert list(sleep) == [T0.replace(minute=0)] and sleep[T0.replace(minute=0)]["delayed"]["submitted"] == 1
+    assert (
+        list(sleep) == [T0.replace(minute=0)]
+        and sleep[T0.replace(minute=0)].by_type["delayed"]["submitted"] == 1
+    )
     assert (
         log.hours("acme", T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=1), handler="x") == {}
     )
@@ -105,7 +113,7 @@ def test_a_batch_recorded_again_counts_once_and_adds_only_what_is_new(log) -> No
     assert log.record("acme", "10", more) == 3
 
     tally = log.hours("acme", T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=1))
-    assert tally[T0.replace(minute=0)]["immediate"]["submitted"] == 2
+    assert tally[T0.replace(minute=0)].by_type["immediate"]["submitted"] == 2
     events = [event["id"] for _, event in log.feed("acme", None, T0 + timedelta(hours=1), 100)]
     assert events[:6] == ["a:0", "a:1", "a:2", "b:0", "b:1", "b:2"]
 
@@ -157,7 +165,19 @@ def test_a_batch_touching_more_than_a_transaction_holds_is_recorded_whole_and_on
     assert log.record("acme", "b", entries) == 360
     assert log.record("acme", "b", entries) == 0
     hours = log.hours("acme", T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=4))
-    assert sum(t["completed"] for by_type in hours.values() for t in by_type.values()) == 120
+    assert sum(h.total()["completed"] for h in hours.values()) == 120
     assert len(log.minutes("acme", T0, T0 + timedelta(hours=3))) == 120
     events = log.feed("acme", None, T0 + timedelta(days=1), 1000)
     assert len(events) == 360 and len({e["id"] for _, e in events}) == 360
+
+
+def test_an_hour_keeps_each_handlers_counts_and_error_types(log) -> None:
+    log.record(
+        "acme", "1", [*run("a", 1), *run("b", 4, ok=False, error="Timeout"), *run("c", 7, handler="sleep")]
+    )
+    hour = T0.replace(minute=0)
+    (tally,) = log.hours("acme", hour, hour + timedelta(hours=1)).values()
+    echo = tally.by_handler["echo"]
+    assert (echo["ended"], echo["completed"], echo["failed"], dict(echo.errors)) == (2, 1, 1, {"Timeout": 1})
+    assert echo.execution.count == 0  # the handler's histograms are in its own handler-hour items
+    assert tally.by_handler["sleep"]["completed"] == 1

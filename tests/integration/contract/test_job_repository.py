@@ -7,7 +7,7 @@ import pytest
 
 from jobqueue.errors import BadRequest
 from jobqueue.models.job import JobResult, JobStatus, JobType
-from jobqueue.models.job_query import JobQuery, JobSummary
+from jobqueue.models.job_query import JobQuery
 from jobqueue.ports import Guard
 from jobqueue.times import utc_now
 from tests.support.factories import make_job
@@ -244,22 +244,3 @@ def test_finished_jobs_before_a_cutoff_are_found_by_status(store):
         store.create(job)
 
     assert list(store.finished_before("acme", JobStatus.FAILED, now - timedelta(days=30))) == [old.id]
-
-
-def test_jobs_created_in_a_window_are_summarised_oldest_first(store):
-    now = utc_now()
-    inside = [
-        make_job(
-            now=now - timedelta(minutes=m),
-            status=JobStatus.COMPLETED,
-            last_result=JobResult(success=True, execution_ms=m),
-        )
-        for m in (30, 20)
-    ]
-    outside = make_job(now=now - timedelta(hours=3))
-    for job in [*inside, outside]:
-        store.create(job)
-
-    window = list(store.created_between("acme", now - timedelta(hours=1), now))
-
-    assert window == [JobSummary("completed", "immediate", 30), JobSummary("completed", "immediate", 20)]

@@ -21,7 +21,6 @@ from jobqueue.models.job import Category, JobStatus
 from jobqueue.registry import JobContext, Registry
 from jobqueue.scheduling import schedules
 from jobqueue.settings import get_settings
-from jobqueue.stream.process import process_stream
 from jobqueue.sweeper.tick import sweep
 from jobqueue.testing import FrozenClock
 from jobqueue.times import iso as iso_ms
@@ -29,10 +28,10 @@ from jobqueue.wiring import aws_ports
 from tests.integration.api.conftest import ADMIN_KEY, IDEMPOTENCY_TABLE, ApiClient, principal, put_tenant
 from tests.integration.scheduling.conftest import NOW
 from tests.integration.scheduling.test_dispatcher_function import LambdaContext
-from tests.support.events import FakeLambdaContext
 from tests.support.factories import make_job as factory_job
 from tests.support.faults import Faulty, raising, replace_ports
 from tests.support.moto_env import raw_item
+from tests.support.stream import TableStream
 
 
 def make_job(**fields):
@@ -50,9 +49,9 @@ class Harness(ApiClient):
     def __init__(self, env):
         super().__init__(env.aws)
         self.env = env
-        self.seen: set[str] = set()
         self.clock = FrozenClock(NOW)
         self.ports = aws_ports(self.clock)
+        self.stream = TableStream(self.ports.jobs.table)
         self.registry = Registry(builtin_handlers(self.ports))
         self.next_submit_dies_before_arming = False
 
@@ -93,25 +92,10 @@ class Harness(ApiClient):
     # -- stream ------------------------------------------------------------------------------
     def stream_batch(self, replay: bool = False) -> dict:
         """The table's stream records not handed to the stream function yet (all with replay)."""
-        streams = boto3.client("dynamodbstreams")
-        arn = self.ports.jobs.table.latest_stream_arn
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-        records = []
-        for record in streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]:
-            number = record["dynamodb"]["SequenceNumber"]
-            if number in self.seen and not replay:
-                continue
-            self.seen.add(number)
-            record["eventSourceARN"] = arn
-            moment = record["dynamodb"].get("ApproximateCreationDateTime")
-            if moment is not None and not isinstance(moment, int | float):
-                record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
-            records.append(record)
-        return {"Records": records}
+        return self.stream.batch(replay)
 
     def run_stream(self, replay: bool = False) -> dict:
-        return process_stream(self.stream_batch(replay), FakeLambdaContext(), self.ports)
+        return self.stream.deliver(self.ports, replay)
 
     def finish(self, job_id: str, status: JobStatus) -> None:
         """A worker's final write (one conditional transition), then the stream delivers it."""

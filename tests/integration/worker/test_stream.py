@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import timedelta
 
 import boto3
 import pytest
@@ -19,6 +18,7 @@ from jobqueue.wiring import default_ports
 from tests.integration.worker.kit import message_event, submit
 from tests.support.events import FakeLambdaContext, load_event
 from tests.support.faults import replace_ports
+from tests.support.stream import TableStream
 
 BUS = "jobqueue-test-events"
 
@@ -145,38 +145,4 @@ def test_a_job_run_by_the_worker_streams_its_lifecycle_from_the_real_stream(bus)
 
 def read_stream(table) -> dict:
     """The table's stream records, shaped as Lambda delivers them."""
-    streams = boto3.client("dynamodbstreams")
-    arn = table.latest_stream_arn
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    for record in records:
-        record["eventSourceARN"] = arn
-        moment = record["dynamodb"].get("ApproximateCreationDateTime")
-        if moment is not None and not isinstance(moment, int | float):
-            record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
-    return {"Records": records}
-
-
-@pytest.mark.filterwarnings("ignore:No application metrics to publish")
-def test_a_job_run_by_the_worker_is_tallied_once_however_often_its_batch_is_delivered(bus):
-    job = submit(handler="echo", tenant_id="tally")
-    worker_app.lambda_handler(message_event(job), FakeLambdaContext())
-    batch = read_stream(aws.table(get_settings().table_name))
-
-    assert run(batch)["batchItemFailures"] == []
-    assert run(copy.deepcopy(batch))["batchItemFailures"] == []  # a redelivered batch
-
-    ports = default_ports()
-    now = ports.clock.now()
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    (tally,) = ports.activity.hours("tally", hour - timedelta(hours=1), hour + timedelta(hours=1)).values()
-    counts = dict(tally["immediate"].counts)
-    assert counts == {"submitted": 1, "started": 1, "completed": 1}
-    assert tally["immediate"].execution.count == 1 and tally["immediate"].queue_wait.count == 1
-    events = ports.activity.feed("tally", None, now + timedelta(minutes=1), 100)
-    assert [(e["status"], e["previous_status"]) for _, e in events] == [
-        ("queued", None),
-        ("processing", "queued"),
-        ("completed", "processing"),
-    ]
+    return TableStream(table).batch()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jobqueue.activity.tally import Tally
+from jobqueue.activity.tally import HourTally, Tally
 from jobqueue.models.activity import ActivityEntry
 
 
@@ -22,30 +22,27 @@ def minute_of(moment: datetime) -> datetime:
 
 @dataclass
 class TenantActivity:
-    """What one batch of a tenant's entries adds. `hours[hour][type]`,
-    `handler_hours[(handler, hour)][type]`, `minutes[minute]`; `events` in stream order."""
+    """What one batch of a tenant's entries adds: `hours[hour]`, `handler_hours[(handler,
+    hour)]`, `minutes[minute]` (totals); `events` in stream order."""
 
-    hours: dict[datetime, dict[str, Tally]] = field(default_factory=lambda: defaultdict(dict))
-    handler_hours: dict[tuple[str, datetime], dict[str, Tally]] = field(
-        default_factory=lambda: defaultdict(dict)
+    hours: dict[datetime, HourTally] = field(default_factory=lambda: defaultdict(HourTally))
+    handler_hours: dict[tuple[str, datetime], HourTally] = field(
+        default_factory=lambda: defaultdict(HourTally)
     )
     minutes: dict[datetime, Tally] = field(default_factory=lambda: defaultdict(Tally))
     events: list[ActivityEntry] = field(default_factory=list)
 
     def hour_totals(self) -> dict[datetime, Tally]:
-        out: dict[datetime, Tally] = defaultdict(Tally)
-        for hour, by_type in self.hours.items():
-            for tally in by_type.values():
-                out[hour].merge(tally)
-        return dict(out)
+        return {hour: tally.total() for hour, tally in self.hours.items()}
 
 
 def fold(entries: Iterable[ActivityEntry]) -> TenantActivity:
     activity = TenantActivity()
     for entry in sorted(entries, key=lambda e: e.position):
         hour = hour_of(entry.at)
-        activity.hours[hour].setdefault(entry.type, Tally()).add(entry)
-        activity.handler_hours[(entry.handler, hour)].setdefault(entry.type, Tally()).add(entry)
+        activity.hours[hour].by_type.setdefault(entry.type, Tally()).add(entry)
+        activity.hours[hour].by_handler.setdefault(entry.handler, Tally()).add(entry)
+        activity.handler_hours[(entry.handler, hour)].by_type.setdefault(entry.type, Tally()).add(entry)
         activity.minutes[minute_of(entry.at)].add(entry)
         activity.events.append(entry)
     return activity

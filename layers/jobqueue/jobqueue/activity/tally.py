@@ -7,22 +7,23 @@ What counts (entries of job histories, see `models.activity`):
 - `completed`, `failed`, `timed_out`, `cancelled`: a job reached that final status;
 - `retried`: a job went back to waiting after an attempt ended (an automatic retry or a
   recovered lease) or after a final status (a manual retry);
-- `execution`: every attempt that ended with a run time (completed, failed, timed out or
-  retried), and `errors` the error type of every attempt that failed.
+- `ended`: an attempt ended (completed, failed, timed out, or back to waiting for a retry);
+  `execution` the run time of each that has one, `errors` the error type of each that failed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jobqueue.activity.histogram import Histogram
 from jobqueue.models.activity import ActivityEntry
 
-COUNTS = ("submitted", "started", "completed", "failed", "timed_out", "cancelled", "retried")
+COUNTS = ("submitted", "started", "ended", "completed", "failed", "timed_out", "cancelled", "retried")
 FINAL = ("completed", "failed", "timed_out", "cancelled")
 WAITING = ("pending", "queued")
-TIMEOUT_ERROR = "TimeoutError"
+TIMEOUT_ERROR = "Timeout"  # the worker's error type for a run past its timeout
 MAX_ERROR_TYPE = 64
 
 
@@ -43,6 +44,8 @@ class Tally:
                 self.queue_wait.add(max(0, entry.wait_ms))
             return
         ended_attempt = previous == "processing"
+        if ended_attempt:
+            self.counts["ended"] += 1
         if status in FINAL:
             self.counts[status] += 1
         elif status in WAITING and previous is not None and (ended_attempt or previous in FINAL):
@@ -59,6 +62,10 @@ class Tally:
         self.errors.update(other.errors)
         self.execution.merge(other.execution)
         self.queue_wait.merge(other.queue_wait)
+
+    def counts_only(self) -> Tally:
+        """The counts and error types without the histograms."""
+        return Tally(counts=Counter(self.counts), errors=Counter(self.errors))
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
@@ -77,8 +84,25 @@ class Tally:
         return not (+self.counts or +self.errors or self.execution.count or self.queue_wait.count)
 
 
-def total(tallies: list[Tally] | tuple[Tally, ...]) -> Tally:
+def total(tallies: Iterable[Tally]) -> Tally:
     out = Tally()
     for tally in tallies:
         out.merge(tally)
     return out
+
+
+@dataclass
+class HourTally:
+    """One hour of a tenant (or of one of its handlers): a tally per job type and, for the
+    tenant, the counts and error types of each handler (histograms are per handler-hour)."""
+
+    by_type: dict[str, Tally] = field(default_factory=dict)
+    by_handler: dict[str, Tally] = field(default_factory=dict)
+
+    def total(self) -> Tally:
+        return total(self.by_type.values())
+
+    def merge(self, other: HourTally) -> None:
+        for target, source in ((self.by_type, other.by_type), (self.by_handler, other.by_handler)):
+            for name, tally in source.items():
+                target.setdefault(name, Tally()).merge(tally)

@@ -11,7 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from jobqueue import __version__
 from jobqueue.api import (
+    routes_activity,
     routes_admin,
+    routes_alerts,
     routes_handlers,
     routes_jobs,
     routes_maintenance,
@@ -35,7 +37,9 @@ def create_app() -> APIGatewayHttpResolver:
     app.include_router(routes_handlers.router, prefix="/v1/handlers")
     app.include_router(routes_admin.router, prefix="/v1/admin")
     app.include_router(routes_usage.router, prefix="/v1/usage")
+    app.include_router(routes_alerts.router, prefix="/v1/alerts")
     app.include_router(routes_system.router)
+    app.include_router(routes_activity.router)
     register_error_handlers(app)
     app.enable_swagger(
         path="/v1/docs",

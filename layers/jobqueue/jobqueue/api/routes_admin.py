@@ -8,8 +8,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobqueue.activity import queries
 from jobqueue.api.caller import require_admin
 from jobqueue.api.deps import ports_of
+from jobqueue.api.openapi import responses
+from jobqueue.api.openapi_activity import AdminStats
 from jobqueue.errors import NotFound
 from jobqueue.models.tenant import Tenant
 from jobqueue.tiers import LimitOverrides
@@ -33,13 +36,15 @@ class TenantUpsert(BaseModel):
 def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
     require_admin(router.current_event.raw_event)
     tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
-    ports_of(router).tenants.put(tenant)  # the profile cache forgets the tenant
+    tenant = ports_of(router).tenants.put(tenant)  # the profile cache forgets the tenant
     return {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
         "tier": tenant.tier,
         "limits": tenant.limits.model_dump(mode="json"),
         "overrides": tenant.overrides.model_dump(mode="json", exclude_none=True),
+        # verifies the X-Jobqueue-Signature of the tenant's callbacks and alert webhooks
+        "signing_secret": tenant.signing_secret,
     }
 
 
@@ -51,3 +56,14 @@ def issue_key(tenant_id: TenantId) -> Any:
         raise NotFound("tenant not found", {"tenant_id": tenant_id})
     key_id, api_key = tenants.issue_key(tenant_id)
     return {"tenant_id": tenant_id, "key_id": key_id, "api_key": api_key}, 201
+
+
+@router.get(
+    "/stats",
+    summary="System statistics of the last 24 h and the queues now",
+    tags=["admin"],
+    responses=responses(200, "the statistics", AdminStats, 403),
+)
+def get_stats() -> Any:
+    require_admin(router.current_event.raw_event)
+    return queries.system(ports_of(router))

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
+from jobqueue.activity import queries
 from jobqueue.api.deps import calling_tenant, ports_of
 from jobqueue.tenancy import usage
 
@@ -26,5 +27,5 @@ def get_usage(
     window = usage.check_window(start, end)
     answer = usage.current_usage(ports.counters, tenant, ports.clock.now())
     if window is not None:
-        answer["window"] = usage.window_stats(ports.jobs, tenant.tenant_id, *window)
+        answer["window"] = queries.usage_window(ports, tenant.tenant_id, *window)
     return answer

@@ -1,9 +1,11 @@
 """The built-in handlers: demo (`echo`, `sleep`, `fail`, `flaky`), notification (`email`, `sms`,
-`webhook`) and maintenance (`cleanup_old_jobs`, `usage_report`, `reconcile_counters`)."""
+`webhook`), the service's own deliveries (`callback`, `tenant_webhook`) and maintenance
+(`cleanup_old_jobs`, `usage_report`, `reconcile_counters`)."""
 
 from __future__ import annotations
 
 from jobqueue.handlers import demo
+from jobqueue.handlers.deliveries import delivery_handlers
 from jobqueue.handlers.maintenance import maintenance_handlers
 from jobqueue.handlers.notifications import notification_handlers
 from jobqueue.handlers.webhook import webhook_handler
@@ -17,5 +19,6 @@ def builtin_handlers(ports: Ports) -> list[HandlerSpec]:
         *specs_in(demo),
         *notification_handlers(ports.email, ports.sms),
         webhook_handler(ports.web),
+        *delivery_handlers(ports.jobs, ports.tenants, ports.web, ports.clock),
         *maintenance_handlers(ports.jobs, ports.counters, ports.clock),
     ]

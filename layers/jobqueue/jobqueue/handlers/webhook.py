@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,6 +15,7 @@ from jobqueue.models.job import Category
 from jobqueue.ports import WebPoster
 from jobqueue.registry import HandlerSpec, JobContext, handler, spec_of
 from jobqueue.settings import get_settings
+from jobqueue.urls import check_post_url
 
 SIGNATURE_HEADER = "X-Jobqueue-Signature"
 _RESERVED_HEADERS = frozenset(
@@ -37,13 +37,7 @@ class WebhookPayload(BaseModel):
     @field_validator("url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        allowed = ("https", "http") if get_settings().webhook_allow_insecure_http else ("https",)
-        if parts.scheme not in allowed or not parts.hostname:
-            raise ValueError("must be an https:// URL with a host")
-        if parts.username or parts.password:
-            raise ValueError("must not carry credentials")
-        return value
+        return check_post_url(value)
 
     @field_validator("headers")
     @classmethod
@@ -70,6 +64,33 @@ def classify(status: int) -> HandlerError | None:
     return NonRetryableError(f"webhook answered {status}")
 
 
+def post_signed(
+    poster: WebPoster,
+    url: str,
+    data: Any,
+    secret: str,
+    ctx: JobContext,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST `data` as JSON, signed (`X-Jobqueue-Signature`) and naming the job and attempt;
+    raises for an answer that is not 2xx (retryable or not, by `classify`)."""
+    body = json.dumps(data, separators=(",", ":")).encode()
+    sent = {
+        **(headers or {}),
+        "Content-Type": "application/json",
+        "User-Agent": "jobqueue-webhook/1",
+        SIGNATURE_HEADER: sign(body, secret),
+        "X-Jobqueue-Job-Id": ctx.job.id,
+        "X-Jobqueue-Attempt": str(ctx.attempt),
+    }
+    status, answer = poster.post(url, body, sent, timeout)
+    problem = classify(status)
+    if problem is not None:
+        raise problem
+    return {"status_code": status, "response": answer[:1024].decode("utf-8", "replace")}
+
+
 def webhook_handler(poster: WebPoster) -> HandlerSpec:
     """The `webhook` handler, posting through `poster`."""
 
@@ -85,20 +106,7 @@ def webhook_handler(poster: WebPoster) -> HandlerSpec:
         secret = payload.secret or get_settings().webhook_signing_secret
         if not secret:
             raise NonRetryableError("no signing secret: give `secret` or configure WEBHOOK_SIGNING_SECRET")
-        body = json.dumps(payload.body, separators=(",", ":")).encode()
-        headers = {
-            **payload.headers,
-            "Content-Type": "application/json",
-            "User-Agent": "jobqueue-webhook/1",
-            SIGNATURE_HEADER: sign(body, secret),
-            "X-Jobqueue-Job-Id": ctx.job.id,
-            "X-Jobqueue-Attempt": str(ctx.attempt),
-        }
         timeout = max(0.5, min(payload.timeout_seconds, ctx.timeout_seconds))
-        status, answer = poster.post(payload.url, body, headers, timeout)
-        problem = classify(status)
-        if problem is not None:
-            raise problem
-        return {"status_code": status, "response": answer[:1024].decode("utf-8", "replace")}
+        return post_signed(poster, payload.url, payload.body, secret, ctx, timeout, payload.headers)
 
     return spec_of(webhook)

@@ -177,6 +177,14 @@ class Job(BaseModel):
             return JobStatus.QUEUED
         return self.status
 
+    def due_since(self) -> datetime:
+        """When the job became due: its time (`scheduled_for`, else its creation), or when it
+        was queued if that came later (its dependencies released, a manual retry)."""
+        due = self.scheduled_for or self.created_at
+        if self.history and self.history[-1].status is JobStatus.QUEUED:
+            due = max(due, self.history[-1].at)
+        return due
+
     def is_due(self, now: datetime) -> bool:
         return self.scheduled_for is None or self.scheduled_for <= now
 

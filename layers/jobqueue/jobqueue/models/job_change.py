@@ -28,3 +28,4 @@ class JobChange:
     attempts: int = 0
     payload: dict[str, Any] | None = None
     last_result: dict[str, Any] | None = None
+    tier: int = 1

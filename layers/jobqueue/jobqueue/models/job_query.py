@@ -44,12 +44,3 @@ class JobQuery:
 class JobPage:
     jobs: list[Job] = field(default_factory=list)
     next_cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class JobSummary:
-    """What window statistics need of a job."""
-
-    status: str
-    type: str
-    execution_ms: int | None = None

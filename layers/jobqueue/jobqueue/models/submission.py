@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -24,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from jobqueue.models.job import Priority, RetryPolicy
+from jobqueue.urls import check_post_url
 
 MAX_BATCH = 100
 MAX_DEPENDENCIES = 20
@@ -62,9 +62,10 @@ class JobSubmission(BaseModel):
     @classmethod
     def _https_only(cls, value: str | None) -> str | None:
         if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme != "https" or not parts.hostname:
-                raise PydanticCustomError("https_url", "must be an https URL with a host")
+            try:
+                check_post_url(value)
+            except ValueError as error:
+                raise PydanticCustomError("https_url", str(error)) from None
         return value
 
     @field_validator("metadata")

@@ -31,6 +31,9 @@ class Tenant(BaseModel):
     name: str
     tier: int = Field(ge=1, le=4)
     overrides: LimitOverrides = Field(default_factory=LimitOverrides)
+    # HMAC key of the tenant's callbacks and alert webhooks: made when the profile is first
+    # written, kept on every update, shown to admins only.
+    signing_secret: str | None = Field(default=None, repr=False)
 
     @property
     def limits(self) -> TenantLimits:

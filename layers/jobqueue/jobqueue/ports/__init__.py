@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobqueue.ports.activity import ActivityLog, FeedPosition
+from jobqueue.ports.alerts import AlertStore
 from jobqueue.ports.jobs import Guard, JobRepository, SweepEntry
 from jobqueue.ports.outside import (
     BusEvent,
@@ -20,6 +21,8 @@ from jobqueue.ports.outside import (
     EventBus,
     Idempotency,
     JobQueue,
+    QueueDepth,
+    QueueMonitor,
     Schedules,
     SmsSender,
     WebPoster,
@@ -28,6 +31,7 @@ from jobqueue.ports.tenants import TenantCounters, TenantRepository
 
 __all__ = [
     "ActivityLog",
+    "AlertStore",
     "BusEvent",
     "Clock",
     "EmailSender",
@@ -38,6 +42,8 @@ __all__ = [
     "JobQueue",
     "JobRepository",
     "Ports",
+    "QueueDepth",
+    "QueueMonitor",
     "Schedules",
     "SmsSender",
     "SweepEntry",
@@ -63,3 +69,5 @@ class Ports:
     web: WebPoster
     idempotency: Idempotency
     activity: ActivityLog
+    queues: QueueMonitor
+    alerts: AlertStore

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from jobqueue.activity.tally import Tally
+from jobqueue.activity.tally import HourTally, Tally
 from jobqueue.models.activity import ActivityEntry, SystemHour
 
 # A place in a tenant's event feed: (page, index of the event in the page). Pages sort by the
@@ -23,9 +23,8 @@ class ActivityLog(Protocol):
 
     def hours(
         self, tenant_id: str, start: datetime, end: datetime, handler: str | None = None
-    ) -> dict[datetime, dict[str, Tally]]:
-        """The tenant's (or its handler's) tallies by hour in [start, end), then by job type;
-        hours without activity are absent."""
+    ) -> dict[datetime, HourTally]:
+        """The tenant's (or one handler's) tallies of each hour in [start, end) with activity."""
 
     def minutes(self, tenant_id: str, start: datetime, end: datetime) -> dict[datetime, Tally]:
         """The tenant's total tallies by minute in [start, end) (kept two days)."""

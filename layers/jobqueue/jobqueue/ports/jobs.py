@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from jobqueue.models.job import Job, JobStatus
-from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
+from jobqueue.models.job_query import JobPage, JobQuery
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,3 @@ class JobRepository(Protocol):
 
     def finished_before(self, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
         """Ids of the tenant's jobs in a terminal `status` that finished before `cutoff`."""
-
-    def created_between(self, tenant_id: str, start: datetime, end: datetime) -> Iterator[JobSummary]:
-        """The tenant's jobs created in [start, end], oldest first."""

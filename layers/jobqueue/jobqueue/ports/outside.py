@@ -99,3 +99,21 @@ class Idempotency(Protocol):
         """`produce()` once per (scope, tenant, key); a repeat with the same body gets the first
         result. Raises IdempotencyConflict for the same key with another body, or while the
         first request is still running. A `produce()` that raises is not remembered."""
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """One SQS queue: a band (`critical` ... `low`) or the jobs' dead-letter queue
+    (`dead_letter`). `oldest_age_seconds`: CloudWatch's latest ApproximateAgeOfOldestMessage
+    (None when there is no datapoint, as on the local stack)."""
+
+    name: str
+    visible: int
+    in_flight: int
+    delayed: int
+    oldest_age_seconds: int | None = None
+
+
+class QueueMonitor(Protocol):
+    def depths(self) -> list[QueueDepth]:
+        """Every band queue and the dead-letter queue, bands in priority order."""

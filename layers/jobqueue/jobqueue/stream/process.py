@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 
 from jobqueue.adapters.dynamodb.stream_records import job_change
+from jobqueue.callbacks import handle_callbacks
 from jobqueue.dependencies import release_dependents
 from jobqueue.models.activity import ActivityEntry
 from jobqueue.models.job_change import JobChange
@@ -33,10 +34,20 @@ def process_stream(event: dict[str, Any], context: Any, ports: Ports) -> dict[st
     records = list(DynamoDBStreamEvent(event).records)
     first = next((r.dynamodb.sequence_number for r in records if r.dynamodb is not None), None)
     changes = [change for change in map(job_change, records) if change is not None]
+    failed = handle_changes(ports, str(first), changes)
+    logger.info("stream batch done", extra={"records": len(records), "jobs": len(changes), "failed": failed})
+    if failed and first is not None:
+        return {"batchItemFailures": [{"itemIdentifier": first}]}
+    return {"batchItemFailures": []}
+
+
+def handle_changes(ports: Ports, batch: str, changes: list[JobChange]) -> list[str]:
+    """Every step of a batch of job changes; returns the names of the steps that failed."""
     steps = {
-        "activity": lambda: record_activity(ports, str(first), changes),
+        "activity": lambda: record_activity(ports, batch, changes),
         "events": lambda: publish_changes(ports, changes),
         "dependents": lambda: release_waiting_children(ports, changes),
+        "callbacks": lambda: handle_callbacks(ports, changes),
     }
     failed = []
     for name, step in steps.items():
@@ -45,10 +56,7 @@ def process_stream(event: dict[str, Any], context: Any, ports: Ports) -> dict[st
         except Exception:
             logger.exception("stream batch step failed; the batch is retried", extra={"step": name})
             failed.append(name)
-    logger.info("stream batch done", extra={"records": len(records), "jobs": len(changes), "failed": failed})
-    if failed and first is not None:
-        return {"batchItemFailures": [{"itemIdentifier": first}]}
-    return {"batchItemFailures": []}
+    return failed
 
 
 def record_activity(ports: Ports, batch: str, changes: Iterable[JobChange]) -> None:

@@ -1,27 +1,19 @@
-"""`GET /v1/usage`: the tenant's counters against its limits, and statistics of a time window.
-
-The window statistics come from the tenant's own job records (`JobRepository.created_between`:
-on DynamoDB one key-range query of its partition, job ids being ULIDs of their creation time).
-They are exact up to `MAX_WINDOW_JOBS` jobs created in the window; beyond that the oldest
-`MAX_WINDOW_JOBS` are counted and the answer says `"truncated": true`.
+"""`GET /v1/usage`: the tenant's counters against its limits, and the window check of its
+optional `start`/`end` (the window's statistics come from the activity tallies, exact for any
+number of jobs: `jobqueue.activity.queries.usage_window`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 from jobqueue.errors import ValidationFailed
-from jobqueue.models.job import JobStatus
 from jobqueue.models.tenant import Tenant
-from jobqueue.ports import JobRepository, TenantCounters
-from jobqueue.times import iso
+from jobqueue.ports import TenantCounters
 
 WARN_AT = 0.8
 MAX_WINDOW = timedelta(days=31)
-MAX_WINDOW_JOBS = 10_000
-FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMED_OUT)
 
 
 def current_usage(counters: TenantCounters, tenant: Tenant, now: datetime) -> dict[str, Any]:
@@ -68,37 +60,3 @@ def check_window(start: datetime | None, end: datetime | None) -> tuple[datetime
     if end - start > MAX_WINDOW:
         raise ValidationFailed("the window is at most 31 days", {"end": "at most 31 days after start"})
     return start, end
-
-
-def window_stats(
-    jobs: JobRepository, tenant_id: str, start: datetime, end: datetime, *, max_jobs: int = MAX_WINDOW_JOBS
-) -> dict[str, Any]:
-    """Totals, success/failure rate, average execution ms, by type and by status."""
-    by_status: Counter[str] = Counter()
-    by_type: Counter[str] = Counter()
-    total, executions, execution_ms, truncated = 0, 0, 0, False
-    for job in jobs.created_between(tenant_id, start, end):
-        if total == max_jobs:
-            truncated = True
-            break
-        total += 1
-        by_status[job.status] += 1
-        by_type[job.type] += 1
-        if job.execution_ms is not None:
-            executions += 1
-            execution_ms += job.execution_ms
-    finished = sum(by_status[s.value] for s in FINISHED)
-    completed = by_status[JobStatus.COMPLETED.value]
-    return {
-        "start": iso(start),
-        "end": iso(end),
-        "total": total,
-        "finished": finished,
-        "success_rate": round(completed / finished, 4) if finished else None,
-        "failure_rate": round((finished - completed) / finished, 4) if finished else None,
-        "avg_execution_ms": round(execution_ms / executions, 1) if executions else None,
-        "by_type": dict(sorted(by_type.items())),
-        "by_status": dict(sorted(by_status.items())),
-        "truncated": truncated,
-        "max_jobs": max_jobs,
-    }

@@ -13,6 +13,7 @@ from typing import Any
 
 from jobqueue.ports import Ports
 from jobqueue.testing.activity import InMemoryActivityLog
+from jobqueue.testing.alerts import InMemoryAlertStore
 from jobqueue.testing.clock import FrozenClock
 from jobqueue.testing.counters import InMemoryTenantCounters
 from jobqueue.testing.events import InMemoryEventBus
@@ -20,6 +21,7 @@ from jobqueue.testing.idempotency import InMemoryIdempotency
 from jobqueue.testing.jobs import InMemoryJobRepository
 from jobqueue.testing.notifications import FakeEmail, FakeSms, FakeWeb
 from jobqueue.testing.queue import InMemoryJobQueue
+from jobqueue.testing.queue_monitor import FakeQueueMonitor
 from jobqueue.testing.schedules import InMemorySchedules
 from jobqueue.testing.tenants import InMemoryTenantRepository
 
@@ -42,6 +44,8 @@ def fake_ports(now: datetime | None = None, **overrides: Any) -> Ports:
         "web": FakeWeb(),
         "idempotency": InMemoryIdempotency(),
         "activity": InMemoryActivityLog(clock),
+        "queues": FakeQueueMonitor(),
+        "alerts": InMemoryAlertStore(),
     }
     ports.update(overrides)
     return Ports(**ports)

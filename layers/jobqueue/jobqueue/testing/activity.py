@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from jobqueue.activity.fold import fold, hour_of
-from jobqueue.activity.tally import Tally
+from jobqueue.activity.tally import HourTally, Tally
 from jobqueue.models.activity import ActivityEntry, SystemHour
 from jobqueue.ports import Clock
 from jobqueue.ports.activity import FeedPosition
@@ -21,7 +21,7 @@ class InMemoryActivityLog:
     def __init__(self, clock: Clock):
         self.clock = clock
         self.markers: dict[tuple[str, str], tuple[int, int]] = {}  # (tenant, batch) -> (last, pages)
-        self._hours: dict[tuple[str, str | None, datetime], dict[str, Tally]] = defaultdict(dict)
+        self._hours: dict[tuple[str, str | None, datetime], HourTally] = defaultdict(HourTally)
         self._minutes: dict[tuple[str, datetime], Tally] = defaultdict(Tally)
         self._pages: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)
         self._system: dict[datetime, dict[str, Counter[str]]] = defaultdict(
@@ -34,10 +34,10 @@ class InMemoryActivityLog:
         if not todo:
             return 0
         activity = fold(todo)
-        for hour, by_type in activity.hours.items():
-            _merge(self._hours[(tenant_id, None, hour)], by_type)
-        for (handler, hour), by_type in activity.handler_hours.items():
-            _merge(self._hours[(tenant_id, handler, hour)], by_type)
+        for hour, tally in activity.hours.items():
+            self._hours[(tenant_id, None, hour)].merge(_stored(tally))
+        for (handler, hour), tally in activity.handler_hours.items():
+            self._hours[(tenant_id, handler, hour)].merge(tally)
         for minute, tally in activity.minutes.items():
             self._minutes[(tenant_id, minute)].merge(tally)
         for hour, tally in activity.hour_totals().items():
@@ -54,10 +54,10 @@ class InMemoryActivityLog:
 
     def hours(
         self, tenant_id: str, start: datetime, end: datetime, handler: str | None = None
-    ) -> dict[datetime, dict[str, Tally]]:
+    ) -> dict[datetime, HourTally]:
         return {
-            hour: by_type
-            for (tenant, name, hour), by_type in sorted(self._hours.items(), key=lambda kv: kv[0][2])
+            hour: tally
+            for (tenant, name, hour), tally in sorted(self._hours.items(), key=lambda kv: kv[0][2])
             if tenant == tenant_id and name == handler and start <= hour < end
         }
 
@@ -91,6 +91,8 @@ class InMemoryActivityLog:
         ]
 
 
-def _merge(target: dict[str, Tally], by_type: dict[str, Tally]) -> None:
-    for job_type, tally in by_type.items():
-        target.setdefault(job_type, Tally()).merge(tally)
+def _stored(hour: HourTally) -> HourTally:
+    """As DynamoDB keeps it: the handler tallies of an hour without histograms."""
+    return HourTally(
+        by_type=hour.by_type, by_handler={name: t.counts_only() for name, t in hour.by_handler.items()}
+    )

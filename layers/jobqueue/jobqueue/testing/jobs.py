@@ -20,7 +20,7 @@ from jobqueue.models.job import (
     StatusChange,
     status_change,
 )
-from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
+from jobqueue.models.job_query import JobPage, JobQuery
 from jobqueue.ports import Clock, Guard, SweepEntry
 
 MAX_DEPENDENTS = 1000
@@ -35,6 +35,8 @@ class InMemoryJobRepository:
         self._jobs: dict[tuple[str, str], Job] = {}
         self._sweep: dict[tuple[str, str], datetime] = {}
         self._dependents: dict[tuple[str, str], set[str]] = {}
+        # Every write as the table's stream would carry it: (old job or None, new job).
+        self.changes: list[tuple[Job | None, Job]] = []
 
     # -- what tests look at --------------------------------------------------------------------
     def sweep_deadline(self, tenant_id: str, job_id: str) -> datetime | None:
@@ -54,6 +56,7 @@ class InMemoryJobRepository:
         if key in self._jobs:
             return False
         self._jobs[key] = _with_history(job)
+        self.changes.append((None, self._jobs[key]))
         if sweep_at is not None:
             self._sweep[key] = sweep_at
         return True
@@ -61,6 +64,7 @@ class InMemoryJobRepository:
     def create_many(self, jobs: Iterable[tuple[Job, datetime | None]]) -> None:
         for job, sweep_at in jobs:
             self._jobs[(job.tenant_id, job.id)] = _with_history(job)
+            self.changes.append((None, self._jobs[(job.tenant_id, job.id)]))
             if sweep_at is not None:
                 self._sweep[(job.tenant_id, job.id)] = sweep_at
 
@@ -127,6 +131,7 @@ class InMemoryJobRepository:
             data["history"] = [*data["history"], status_change(changes, now, note)]
         updated = Job.model_validate(data)
         self._jobs[key] = updated
+        self.changes.append((job, updated))
         if sweep_at is not None:
             self._sweep[key] = sweep_at
         elif clear_sweep:
@@ -170,13 +175,6 @@ class InMemoryJobRepository:
             finished = job.status is status and status in TERMINAL_STATUSES and job.completed_at is not None
             if t == tenant_id and finished and job.completed_at < cutoff:  # type: ignore[operator]
                 yield job_id
-
-    def created_between(self, tenant_id: str, start: datetime, end: datetime) -> Iterator[JobSummary]:
-        low, high = ulid_floor(start), ulid_ceiling(end)
-        for job in sorted((j for (t, _), j in self._jobs.items() if t == tenant_id), key=lambda j: j.id):
-            if low <= job.id <= high:
-                ms = job.last_result.execution_ms if job.last_result else None
-                yield JobSummary(job.status.value, job.type.value, ms)
 
     def _passes(self, key: tuple[str, str], job: Job, guard: Guard | None) -> bool:
         if guard is None:

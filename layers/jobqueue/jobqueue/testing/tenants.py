@@ -17,9 +17,13 @@ class InMemoryTenantRepository:
         self._keys: dict[str, ApiKeyRecord] = {}
 
     def put(self, tenant: Tenant) -> Tenant:
-        self._tenants[tenant.tenant_id] = tenant.model_copy(deep=True)
+        known = self._tenants.get(tenant.tenant_id)
+        secret = (
+            (known.signing_secret if known else None) or tenant.signing_secret or ids.new_signing_secret()
+        )
+        self._tenants[tenant.tenant_id] = tenant.model_copy(deep=True, update={"signing_secret": secret})
         self._reconcile_due.setdefault(tenant.tenant_id, self._clock.now())
-        return tenant
+        return self._tenants[tenant.tenant_id].model_copy(deep=True)
 
     def get(self, tenant_id: str) -> Tenant | None:
         tenant = self._tenants.get(tenant_id)

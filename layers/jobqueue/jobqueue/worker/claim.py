@@ -66,7 +66,6 @@ def claim(jobs: JobRepository, job: Job, now: datetime) -> Job | None:
     Conditional on the status, on what it waited for and on the attempt count read, so of two
     racing deliveries exactly one wins. Returns the claimed job, or None when the race was lost.
     """
-    due = job.scheduled_for or job.created_at
     return jobs.transition(
         job.tenant_id,
         job.id,
@@ -75,5 +74,5 @@ def claim(jobs: JobRepository, job: Job, now: datetime) -> Job | None:
         remove=["status_reason", "dispatches", "waiting_on"],
         sweep_at=lease_expires_at(job, now),
         guard=Guard(attempts=job.attempts, unchanged={"waiting_on": job.waiting_on}),
-        note={"wait_ms": max(0, ms_between(due, now))},
+        note={"wait_ms": max(0, ms_between(job.due_since(), now))},
     )

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from jobqueue.activity.fold import TenantActivity, fold, hour_of, minute_of
 from jobqueue.adapters.clock import SystemClock
 from jobqueue.adapters.dynamodb import keys
-from jobqueue.adapters.dynamodb.activity_items import TOTAL_GROUP, add_expression, flatten
+from jobqueue.adapters.dynamodb.activity_items import TOTAL_GROUP, add_expression, flatten, flatten_hour
 from jobqueue.adapters.dynamodb.activity_reads import ActivityReads
 from jobqueue.adapters.dynamodb.items import error_code
 from jobqueue.models.activity import ActivityEntry
@@ -91,13 +91,12 @@ class DynamoActivityLog(ActivityReads):
         table = self.table.name
         pk = keys.tenant_pk(tenant_id)
         items = [_marker_item(table, tenant_id, batch, chunk[-1].position, last, pages, now)]
-        for hour, by_type in activity.hours.items():
-            numbers = {k: v for t, tally in by_type.items() for k, v in flatten(t, tally).items()}
-            items.append(_add(table, {"PK": pk, "SK": keys.hour_sk(hour)}, numbers, hour + HOUR_TTL))
-        for (handler, hour), by_type in activity.handler_hours.items():
-            numbers = {k: v for t, tally in by_type.items() for k, v in flatten(t, tally).items()}
+        for hour, tally in activity.hours.items():
+            key = {"PK": pk, "SK": keys.hour_sk(hour)}
+            items.append(_add(table, key, flatten_hour(tally), hour + HOUR_TTL))
+        for (handler, hour), tally in activity.handler_hours.items():
             key = {"PK": pk, "SK": keys.handler_hour_sk(handler, hour)}
-            items.append(_add(table, key, numbers, hour + HOUR_TTL))
+            items.append(_add(table, key, flatten_hour(tally), hour + HOUR_TTL))
         for minute, tally in activity.minutes.items():
             key = {"PK": pk, "SK": keys.minute_sk(minute)}
             items.append(_add(table, key, flatten(TOTAL_GROUP, tally), minute + MINUTE_TTL))

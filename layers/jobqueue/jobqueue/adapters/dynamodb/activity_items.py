@@ -7,7 +7,8 @@ that is not there).
     <group>/x/<bucket>    execution-ms histogram bucket; <group>/xn, <group>/xs: count and sum
     <group>/w/<bucket>    queue-wait-ms histogram bucket; <group>/wn, <group>/ws
 
-`<group>` is the job type in hour and handler-hour items, `all` in minute items.
+`<group>` is the job type in hour and handler-hour items, `all` in minute items, and
+`h:<handler>` for the handler counts of an hour item (counts and error types only).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from jobqueue.activity.histogram import Histogram
-from jobqueue.activity.tally import Tally
+from jobqueue.activity.tally import HourTally, Tally
 
 TOTAL_GROUP = "all"
+HANDLER_GROUP = "h:"
 
 
 def flatten(group: str, tally: Tally) -> dict[str, int]:
@@ -37,6 +39,25 @@ def flatten(group: str, tally: Tally) -> dict[str, int]:
             for index, n in histogram.buckets.items():
                 out[f"{group}/{letter}/{index}"] = n
     return out
+
+
+def flatten_hour(hour: HourTally) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    for job_type, tally in hour.by_type.items():
+        numbers.update(flatten(job_type, tally))
+    for handler, tally in hour.by_handler.items():
+        numbers.update(flatten(HANDLER_GROUP + handler, tally.counts_only()))
+    return numbers
+
+
+def unflatten_hour(item: Mapping[str, Any]) -> HourTally:
+    hour = HourTally()
+    for group, tally in unflatten(item).items():
+        if group.startswith(HANDLER_GROUP):
+            hour.by_handler[group[len(HANDLER_GROUP) :]] = tally
+        else:
+            hour.by_type[group] = tally
+    return hour
 
 
 def unflatten(item: Mapping[str, Any]) -> dict[str, Tally]:

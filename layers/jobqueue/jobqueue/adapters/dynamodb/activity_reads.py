@@ -9,9 +9,9 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from jobqueue.activity.tally import Tally
+from jobqueue.activity.tally import HourTally, Tally
 from jobqueue.adapters.dynamodb import keys
-from jobqueue.adapters.dynamodb.activity_items import TOTAL_GROUP, unflatten
+from jobqueue.adapters.dynamodb.activity_items import TOTAL_GROUP, unflatten, unflatten_hour
 from jobqueue.adapters.dynamodb.items import TableHolder
 from jobqueue.models.activity import SystemHour
 from jobqueue.ports.activity import FeedPosition
@@ -24,14 +24,14 @@ _MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 class ActivityReads(TableHolder):
     def hours(
         self, tenant_id: str, start: datetime, end: datetime, handler: str | None = None
-    ) -> dict[datetime, dict[str, Tally]]:
+    ) -> dict[datetime, HourTally]:
         prefix = keys.HOUR_SK_PREFIX if handler is None else f"{keys.HANDLER_HOUR_SK_PREFIX}{handler}#"
         low, high = prefix + keys.hour_label(start), prefix + keys.hour_label(end - timedelta(hours=1))
         out = {}
         for item in self._range(keys.tenant_pk(tenant_id), low, high):
             hour = _parse(item["SK"][len(prefix) :], _HOUR_FORMAT)
             if start <= hour < end:
-                out[hour] = unflatten(item)
+                out[hour] = unflatten_hour(item)
         return out
 
     def minutes(self, tenant_id: str, start: datetime, end: datetime) -> dict[datetime, Tally]:

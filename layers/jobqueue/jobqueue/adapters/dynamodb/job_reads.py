@@ -21,7 +21,7 @@ from jobqueue.adapters.dynamodb.items import item_to_job
 from jobqueue.errors import BadRequest
 from jobqueue.ids import ulid_ceiling, ulid_floor
 from jobqueue.models.job import WAITING_STATUSES, Job, JobStatus
-from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
+from jobqueue.models.job_query import JobPage, JobQuery
 from jobqueue.times import iso
 
 _MAX_ROUNDS = 10  # a filtered page may come back short: read on, within bounds
@@ -130,22 +130,6 @@ def finished_before(table: Any, tenant_id: str, status: JobStatus, cutoff: datet
     for response in _pages(table, params):
         for item in response.get("Items", []):
             yield str(item["id"])
-
-
-def created_between(table: Any, tenant_id: str, start: datetime, end: datetime) -> Iterator[JobSummary]:
-    """One key-range query of the tenant's partition, projecting status, type and the result."""
-    prefix = keys.JOB_SK_PREFIX
-    params: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(keys.tenant_pk(tenant_id))
-        & Key("SK").between(prefix + ulid_floor(start), prefix + ulid_ceiling(end)),
-        "ProjectionExpression": "#s, #t, last_result",
-        "ExpressionAttributeNames": {"#s": "status", "#t": "type"},
-    }
-    for response in _pages(table, params):
-        for item in response.get("Items", []):
-            result = json.loads(item["last_result"]) if item.get("last_result") else {}
-            ms = result.get("execution_ms")
-            yield JobSummary(str(item.get("status")), str(item.get("type")), None if ms is None else int(ms))
 
 
 def _pages(table: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -22,7 +22,7 @@ from jobqueue.adapters.dynamodb.items import (
 )
 from jobqueue.errors import ValidationFailed
 from jobqueue.models.job import Job, JobStatus, status_change
-from jobqueue.models.job_query import JobPage, JobQuery, JobSummary
+from jobqueue.models.job_query import JobPage, JobQuery
 from jobqueue.ports import Clock, Guard, SweepEntry
 from jobqueue.times import iso, parse_iso
 
@@ -87,9 +87,6 @@ class DynamoJobRepository(TableHolder):
 
     def finished_before(self, tenant_id: str, status: JobStatus, cutoff: datetime) -> Iterator[str]:
         return job_reads.finished_before(self.table, tenant_id, status, cutoff)
-
-    def created_between(self, tenant_id: str, start: datetime, end: datetime) -> Iterator[JobSummary]:
-        return job_reads.created_between(self.table, tenant_id, start, end)
 
     # -- transitions ------------------------------------------------------------------------------
     def transition(

@@ -115,3 +115,16 @@ def system_shard_of(tenant_id: str) -> int:
 def system_hour_key(shard: int, hour: datetime) -> dict[str, str]:
     """Shard `shard` of the system-wide tally of one hour (tenants spread by a hash of their id)."""
     return {"PK": f"SYS#{shard}", "SK": HOUR_SK_PREFIX + hour_label(hour)}
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+ALERT_SK_PREFIX = "ALERT#"
+
+
+def alert_settings_key(tenant_id: str) -> dict[str, str]:
+    """The tenant's alert rules, webhook and `open#<rule>` pointers to open alerts."""
+    return {"PK": tenant_pk(tenant_id), "SK": "ALERTS"}
+
+
+def alert_key(tenant_id: str, alert_id: str) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": ALERT_SK_PREFIX + alert_id}

@@ -49,6 +49,7 @@ def job_change(record: DynamoDBRecord) -> JobChange | None:
         attempts=attempts,
         payload=_json(new.get("payload")),
         last_result=_json(new.get("last_result")),
+        tier=int(new.get("tier") or 1),
     )
 
 

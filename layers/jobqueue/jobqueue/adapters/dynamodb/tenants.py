@@ -27,13 +27,15 @@ class DynamoTenantRepository(TableHolder):
 
     # -- profiles -------------------------------------------------------------------------
     def put(self, tenant: Tenant) -> Tenant:
-        """Create or replace a tenant's name, tier and overrides (created_at is kept)."""
+        """Create or replace a tenant's name, tier and overrides (created_at and the signing
+        secret are kept); returns the profile as stored."""
         now = iso(self._clock.now())
-        self.table.update_item(
+        stored = self.table.update_item(
             Key=keys.tenant_profile_key(tenant.tenant_id),
             UpdateExpression=(
                 "SET tenant_id = :id, #name = :name, tier = :tier, overrides = :overrides, "
                 "updated_at = :now, created_at = if_not_exists(created_at, :now), "
+                "signing_secret = if_not_exists(signing_secret, :secret), "
                 # The sparse tenant list of the sweeper's counter reconciliation (GSI2).
                 "GSI2PK = :tenants, GSI2SK = if_not_exists(GSI2SK, :now)"
             ),
@@ -45,9 +47,11 @@ class DynamoTenantRepository(TableHolder):
                 ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
                 ":now": now,
                 ":tenants": keys.TENANTS_INDEX_PK,
+                ":secret": tenant.signing_secret or ids.new_signing_secret(),
             },
-        )
-        return tenant
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return _tenant(stored)
 
     def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
         """Up to `limit` tenant ids whose reconciliation is due (oldest due first): one query of
@@ -75,14 +79,7 @@ class DynamoTenantRepository(TableHolder):
 
     def get(self, tenant_id: str) -> Tenant | None:
         item = self.table.get_item(Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True).get("Item")
-        if not item:
-            return None
-        return Tenant(
-            tenant_id=item["tenant_id"],
-            name=item["name"],
-            tier=int(item["tier"]),
-            overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
-        )
+        return _tenant(item) if item else None
 
     # -- API keys -------------------------------------------------------------------------
     def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
@@ -104,3 +101,13 @@ class DynamoTenantRepository(TableHolder):
         if not item:
             return None
         return ApiKeyRecord(key_id=item["key_id"], role=Role(item["role"]), tenant_id=item.get("tenant_id"))
+
+
+def _tenant(item: dict[str, Any]) -> Tenant:
+    return Tenant(
+        tenant_id=item["tenant_id"],
+        name=item["name"],
+        tier=int(item["tier"]),
+        overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
+        signing_secret=item.get("signing_secret"),
+    )

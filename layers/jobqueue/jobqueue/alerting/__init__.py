@@ -1,0 +1,2 @@
+"""Alert rules evaluated once a minute per tenant (in the sweeper's tick), and their
+notifications."""
