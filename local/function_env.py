@@ -38,6 +38,8 @@ def lambda_environment(
         # No X-Ray daemon here: Tracer becomes a no-op instead of failing to emit segments.
         "POWERTOOLS_TRACE_DISABLED": "true",
         "WEBHOOK_ALLOW_PRIVATE": "1",
+        # Callbacks and webhooks to a server on this machine (http://localhost:...).
+        "WEBHOOK_ALLOW_INSECURE_HTTP": "1",
     }
     env.update(spec.environment)
     env.update(extra or {})

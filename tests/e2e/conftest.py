@@ -59,10 +59,13 @@ def _healthz(url: str) -> bool:
 class Api:
     """A tiny client: base URL + a bearer key."""
 
-    def __init__(self, base_url: str, key: str | None, tenant_id: str | None = None):
+    def __init__(
+        self, base_url: str, key: str | None, tenant_id: str | None = None, signing_secret: str | None = None
+    ):
         self.base_url = base_url
         self.key = key
         self.tenant_id = tenant_id
+        self.signing_secret = signing_secret
         self.session = requests.Session()
 
     def call(
@@ -121,9 +124,10 @@ def new_tenant(admin: Api) -> Callable[..., Api]:
         }
         response = admin.call("PUT", f"/v1/admin/tenants/{tenant_id}", json=body)
         assert response.status_code in (200, 201), response.text
+        secret = response.json()["signing_secret"]
         response = admin.call("POST", f"/v1/admin/tenants/{tenant_id}/keys", json={})
         assert response.status_code == 201, response.text
-        return Api(admin.base_url, response.json()["api_key"], tenant_id)
+        return Api(admin.base_url, response.json()["api_key"], tenant_id, secret)
 
     return create
 

@@ -111,7 +111,15 @@ def recommendations(
     out = []
     if by_name["failure_rate"].severity or by_name["timeout_rate"].severity:
         worst = _worst_handler(hours)
-        if worst is not None:
+        if worst is None:
+            share = by_name["failure_rate"].value or 0.0
+            out.append(
+                {
+                    "signal": "failure_rate",
+                    "message": f"{share:.0%} of the jobs that ended in 24 h failed: see errors_by_type of GET /v1/metrics/performance?handler=...",
+                }
+            )
+        else:
             handler, share, error = worst
             signal = (
                 "timeout_rate"

@@ -36,7 +36,7 @@ def evaluate_alerts(ports: Ports, tenant: Tenant, now: datetime) -> list[str]:
     if longest:
         last = now.replace(second=0, microsecond=0)
         minutes = ports.activity.minutes(
-            tenant_id, last - timedelta(minutes=longest - 1), last + timedelta(minutes=1)
+            tenant_id, last - timedelta(minutes=longest), last + timedelta(minutes=1)
         )
     usage = ports.counters.usage(tenant_id, now)
     done = []

@@ -23,9 +23,10 @@ class Reading:
 
 
 def window_tally(minutes: Mapping[datetime, Tally], now: datetime, window_minutes: int) -> Tally:
-    """The minutes of the last `window_minutes`, the current one included."""
+    """The minute buckets covering the last `window_minutes`: the current (partial) minute and
+    the `window_minutes` whole minutes before it."""
     last = now.replace(second=0, microsecond=0)
-    first = last - timedelta(minutes=window_minutes - 1)
+    first = last - timedelta(minutes=window_minutes)
     return total(tally for minute, tally in minutes.items() if first <= minute <= last)
 
 

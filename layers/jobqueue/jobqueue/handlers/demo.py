@@ -26,6 +26,11 @@ class FailPayload(BaseModel):
 
     message: str = Field(default="failed on purpose", max_length=1000)
     retryable: bool = True
+    error_type: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z][A-Za-z0-9]{0,63}$",
+        description="the error's type name (default HandlerError)",
+    )
 
 
 class FlakyPayload(BaseModel):
@@ -49,8 +54,10 @@ def sleep(payload: SleepPayload, ctx: JobContext) -> dict[str, Any]:
 
 @handler("fail", Category.CUSTOM_PROCESSING, FailPayload, timeout_seconds=10)
 def fail(payload: FailPayload, ctx: JobContext) -> None:
-    """Always fails with `message`; `retryable` false fails the job at once."""
-    raise HandlerError(payload.message, retryable=payload.retryable)
+    """Always fails with `message` (as an error of type `error_type`); `retryable` false fails
+    the job at once."""
+    kind = type(payload.error_type, (HandlerError,), {}) if payload.error_type else HandlerError
+    raise kind(payload.message, retryable=payload.retryable)
 
 
 @handler("flaky", Category.CUSTOM_PROCESSING, FlakyPayload, timeout_seconds=10)

@@ -59,8 +59,6 @@ def job_change(old: Job | None, new: Job, position: int, dependents: set[str]) -
     )
 
 
-
-
 class FakeStream:
     def __init__(self, ports: Ports):
         assert isinstance(ports.jobs, InMemoryJobRepository), "FakeStream reads the in-memory job repository"
