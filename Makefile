@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench build clean venv sam-venv
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity build clean venv sam-venv
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
@@ -57,6 +57,9 @@ test: lint template-check
 
 bench: venv
 	$(PY) -m bench.local_stack
+
+bench-activity: venv
+	PYTHONPATH=layers/jobqueue $(PY) -m bench.activity
 
 build: sam-venv
 	$(SAM_VENV)/bin/sam build --template template.yaml

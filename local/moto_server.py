@@ -17,6 +17,10 @@ def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     from moto.server import ThreadedMotoServer
 
+    from local.moto_patches import install
+
+    install()  # transactions without a deep copy of every table
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per AWS call
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

@@ -8,3 +8,9 @@ _FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 for _folder in sorted(p for p in _FUNCTIONS.iterdir() if p.is_dir()):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
+
+# moto's TransactWriteItems deep-copies whole tables; the local stack and the tests use a faster
+# one with DynamoDB's semantics (local/moto_patches.py, tested in tests/unit/local).
+from local.moto_patches import install as _install_moto_patches  # noqa: E402
+
+_install_moto_patches()

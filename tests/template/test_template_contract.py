@@ -529,6 +529,7 @@ def test_alarms_cover_dead_letters_backlog_worker_and_api(cfn_resources):
     assert set(JOB_QUEUES) <= watched("ApproximateAgeOfOldestMessage")
     assert "WorkerFunction" in watched("Errors")
     assert "HttpApi" in watched("5xx")
+    assert "StreamFunction" in watched("IteratorAge")  # the tallies and the event feed lag
     for alarm in alarms:
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
@@ -554,6 +555,10 @@ def test_dashboard_is_valid_json_with_the_job_metrics(cfn_resources):
     for queue in [*JOB_QUEUES, "JobsDeadLetterQueue"]:
         assert f"${{{queue}.QueueName}}" in body, queue
     assert "${WorkerFunction}" in body
+    # The activity path: how far the stream function is behind, its failures, the table's
+    # throttles and transaction conflicts.
+    for needle in ('"IteratorAge", "FunctionName", "${StreamFunction}"', '"TransactionConflict"'):
+        assert needle in body, needle
 
 
 def test_outputs(sam_template):

@@ -1,19 +1,28 @@
-"""What one job costs end to end (submit -> worker -> completed) in AWS calls and DynamoDB writes.
+"""What one job costs end to end (submit -> worker -> completed) in AWS calls and DynamoDB writes,
+and what the stream function adds for its activity tallies and events.
 
 The numbers are in docs/performance.md; a change that adds a call to the per-job path fails here
-first. No transaction may appear on it: a TransactWriteItems on moto copies every table for
-rollback (~300 ms on a table of 10,000 items against ~4 ms for a conditional UpdateItem), and on
-AWS a transaction costs twice the write units.
+first. No transaction may appear on the request path (api and worker): a TransactWriteItems on
+moto copies every table for rollback (~300 ms on a table of 10,000 items against ~4 ms for a
+conditional UpdateItem), and on AWS a transaction costs twice the write units. The stream
+function, off that path, records a batch's activity in one transaction per tenant.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from jobqueue.adapters import aws
 from jobqueue.bands import band_for
 from jobqueue.models.job import JobStatus
+from jobqueue.settings import get_settings
+from jobqueue.stream.process import process_stream
+from jobqueue.testing.events import InMemoryEventBus
 from jobqueue.wiring import default_ports
 from tests.integration.worker.kit import ScriptedContext, count_aws_calls, receive_event
+from tests.support.events import FakeLambdaContext
+from tests.support.faults import replace_ports
+from tests.support.stream import TableStream
 
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
@@ -48,3 +57,33 @@ def test_one_job_costs_a_bounded_number_of_calls_and_writes_and_no_transaction(a
     # worker: read the job, take a running slot, claim, record the outcome, give the slot back.
     assert writes == 7
     assert sum(calls.values()) == 9
+
+
+def test_the_stream_records_a_jobs_activity_in_one_transaction_of_six_items(api):
+    table = aws.table(get_settings().table_name)
+    stream = TableStream(table)
+    _submit_and_run(api)
+    stream.batch()  # the first job's records are not this test's
+    _submit_and_run(api)
+    items: list[int] = []
+
+    def record(params, **_):
+        items.append(len(params["TransactItems"]))
+
+    client = table.meta.client
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record)
+    bus = InMemoryEventBus()
+    batch, ports = stream.batch(), replace_ports(default_ports(), events=bus)
+    try:
+        with count_aws_calls() as log:
+            assert process_stream(batch, FakeLambdaContext(), ports)["batchItemFailures"] == []
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", record)
+
+    print(
+        f"\nstream, one job alone in its batch: {dict(log.calls)}, transaction items {items}, events {len(bus.published)}"
+    )
+    # one transaction: the batch marker, the hour, the handler's hour, the minute, the system
+    # shard's hour and the feed page; and one PutEvents of the job's 3 status changes
+    assert dict(log.calls) == {("dynamodb", "TransactWriteItems"): 1}
+    assert items == [6] and len(bus.published) == 3
