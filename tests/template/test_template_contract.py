@@ -84,6 +84,8 @@ ROUTES = {
     ("POST", "/v1/maintenance-jobs"),
     ("GET", "/v1/admin/stats"),
     ("PUT", "/v1/admin/tenants/{tenant_id}"),
+    ("GET", "/v1/admin/tenants/{tenant_id}"),
+    ("GET", "/v1/admin/tenants"),
     ("POST", "/v1/admin/tenants/{tenant_id}/keys"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),

@@ -87,3 +87,49 @@ def test_a_tenant_key_cannot_issue_keys(api):
     response = api.call("api_issue_key")
 
     assert response.status == 403
+
+
+def test_a_tenant_reads_back_as_it_was_put_with_its_secret(api):
+    put = _put(api).body
+
+    got = api.call("api_get_tenant", tenant_id="initech", principal=ADMIN)
+
+    assert got.status == 200 and got.body == put
+
+
+def test_reading_an_unknown_tenant_answers_404(api):
+    response = api.call("api_get_tenant", tenant_id="nobody", principal=ADMIN)
+
+    assert response.status == 404 and response.details == {"tenant_id": "nobody"}
+
+
+def test_tenants_list_by_id_a_page_at_a_time_without_secrets(api):
+    for tenant_id in ("delta", "alpha", "charlie", "bravo", "echo"):
+        _put(api, tenant_id=tenant_id, body={"name": tenant_id.title(), "tier": 2})
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = api.call("api_list_tenants", principal=ADMIN, query=query)
+        assert page.status == 200
+        assert all("signing_secret" not in t for t in page.body["tenants"])
+        seen += [t["tenant_id"] for t in page.body["tenants"]]
+        pages += 1
+        cursor = page.body["next_cursor"]
+        if cursor is None:
+            break
+
+    mine = ["alpha", "bravo", "charlie", "delta", "echo"]
+    assert seen == sorted(seen) and len(seen) == len(set(seen))  # the fixture's tenants too
+    assert [t for t in seen if t in mine] == mine
+    assert pages == -(-len(seen) // 2)
+
+
+def test_a_bad_tenants_cursor_answers_400_and_a_tenant_key_403(api):
+    bad = api.call("api_list_tenants", principal=ADMIN, query={"cursor": "not-a-cursor"})
+    forbidden = api.call("api_list_tenants", principal=principal("acme"))
+    other_cursor = api.call("api_list_tenants", principal=ADMIN, query={"cursor": "eyJrIjoiam9iIn0"})
+
+    assert bad.status == 400 and bad.error_code == "bad_request"
+    assert other_cursor.status == 400 and other_cursor.details == {"cursor": "mismatch"}
+    assert forbidden.status == 403

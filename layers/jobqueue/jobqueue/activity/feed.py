@@ -8,13 +8,10 @@ id is `<job_id>:<n>`, n its place in the job's history, the same in both forms.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobqueue.errors import BadRequest
+from jobqueue import cursors
 from jobqueue.models.activity import ActivityEntry
 from jobqueue.models.job import Job, JobStatus
 from jobqueue.ports import ActivityLog, FeedPosition
@@ -23,16 +20,13 @@ SETTLE = timedelta(seconds=3)
 
 
 def encode(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+    return cursors.encode(data)
 
 
 def decode(cursor: str, kind: str) -> dict[str, Any]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise BadRequest("cursor is not valid", {"cursor": "malformed"}) from error
-    if not isinstance(data, dict) or data.get("k") != kind:
-        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+    data = cursors.decode(cursor)
+    if data.get("k") != kind:
+        raise cursors.mismatch()
     return data
 
 
@@ -43,7 +37,7 @@ def tenant_events(
     if after:
         data = decode(after, "feed")
         if not isinstance(data.get("p"), str) or not isinstance(data.get("i"), int):
-            raise BadRequest("cursor is not valid", {"cursor": "malformed"})
+            raise cursors.malformed()
         position = (data["p"], data["i"])
     read = activity.feed(tenant_id, position, now - SETTLE, limit)
     events = [event for _, event in read]
@@ -59,7 +53,7 @@ def job_events(job: Job, after: str | None, limit: int) -> dict[str, Any]:
     if after:
         data = decode(after, "job")
         if data.get("j") != job.id or not isinstance(data.get("i"), int):
-            raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+            raise cursors.mismatch()
         start = data["i"] + 1
     events, attempt = [], 0
     for index, change in enumerate(job.history):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobqueue import cursors
 from jobqueue.activity import queries
 from jobqueue.api.caller import require_admin
 from jobqueue.api.deps import ports_of
@@ -22,6 +23,20 @@ router = Router()
 TenantId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")]
 
 
+class TenantProfile(BaseModel):
+    tenant_id: str
+    name: str
+    tier: int
+    limits: dict[str, Any] = Field(description="effective: the tier's, with the overrides")
+    overrides: dict[str, Any]
+    signing_secret: str | None = Field(default=None, description="not in lists")
+
+
+class TenantPage(BaseModel):
+    tenants: list[TenantProfile]
+    next_cursor: str | None
+
+
 class TenantUpsert(BaseModel):
     """`PUT /v1/admin/tenants/{tenant_id}`: the whole profile; `limits` overrides the tier's."""
 
@@ -32,19 +47,63 @@ class TenantUpsert(BaseModel):
     limits: LimitOverrides = Field(default_factory=LimitOverrides)
 
 
-@router.put("/tenants/<tenant_id>", summary="Create or update a tenant", tags=["admin"])
-def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
-    require_admin(router.current_event.raw_event)
-    tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
-    tenant = ports_of(router).tenants.put(tenant)  # the profile cache forgets the tenant
-    return {
+def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
+    answer = {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
         "tier": tenant.tier,
         "limits": tenant.limits.model_dump(mode="json"),
         "overrides": tenant.overrides.model_dump(mode="json", exclude_none=True),
-        # verifies the X-Jobqueue-Signature of the tenant's callbacks and alert webhooks
-        "signing_secret": tenant.signing_secret,
+    }
+    if with_secret:  # verifies the X-Jobqueue-Signature of the tenant's callbacks and alert webhooks
+        answer["signing_secret"] = tenant.signing_secret
+    return answer
+
+
+@router.put("/tenants/<tenant_id>", summary="Create or update a tenant", tags=["admin"])
+def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
+    require_admin(router.current_event.raw_event)
+    tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
+    return profile(ports_of(router).tenants.put(tenant))  # the profile cache forgets the tenant
+
+
+@router.get(
+    "/tenants/<tenant_id>",
+    summary="A tenant's profile: tier, effective limits, overrides, signing secret",
+    tags=["admin"],
+    responses=responses(200, "the profile", TenantProfile, 403, 404),
+)
+def get_tenant(tenant_id: TenantId) -> Any:
+    require_admin(router.current_event.raw_event)
+    tenant = ports_of(router).tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    return profile(tenant)
+
+
+@router.get(
+    "/tenants",
+    summary="Every tenant, by id, a page at a time (no secrets)",
+    tags=["admin"],
+    responses=responses(200, "a page of tenants", TenantPage, 400, 403),
+)
+def list_tenants(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the last page")] = None,
+) -> Any:
+    require_admin(router.current_event.raw_event)
+    after = ""
+    if cursor:
+        data = cursors.decode(cursor)
+        if data.get("k") != "tenants" or not isinstance(data.get("after"), str):
+            raise cursors.mismatch()
+        after = data["after"]
+    rest = [t for t in ports_of(router).tenants.list_all() if t.tenant_id > after]
+    page = rest[:limit]
+    more = len(rest) > limit
+    return {
+        "tenants": [profile(t, with_secret=False) for t in page],
+        "next_cursor": cursors.encode({"k": "tenants", "after": page[-1].tenant_id}) if more else None,
     }
 
 

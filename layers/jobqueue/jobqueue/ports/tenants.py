@@ -16,6 +16,9 @@ class TenantRepository(Protocol):
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
+    def list_all(self) -> list[Tenant]:
+        """Every tenant profile, by tenant id."""
+
     def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
         """Up to `limit` tenant ids whose counter reconciliation is due, most overdue first."""
 

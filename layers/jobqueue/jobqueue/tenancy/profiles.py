@@ -51,6 +51,9 @@ class CachedTenants:
         else:
             self._cache.pop(tenant_id, None)
 
+    def list_all(self) -> list[Tenant]:
+        return self.inner.list_all()
+
     def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
         return self.inner.due_for_reconciliation(now, limit)
 

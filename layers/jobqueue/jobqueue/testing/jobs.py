@@ -3,14 +3,12 @@ with guards, the sweeper's index, dependents, a tenant-bound cursor."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from jobqueue.errors import BadRequest, ValidationFailed
+from jobqueue import cursors
+from jobqueue.errors import ValidationFailed
 from jobqueue.ids import ulid_ceiling, ulid_floor
 from jobqueue.models.job import (
     TERMINAL_STATUSES,
@@ -205,16 +203,13 @@ def _text(value: Any) -> Any:
 
 
 def _encode_cursor(tenant_id: str, last_id: str, query: JobQuery) -> str:
-    raw = json.dumps({"t": tenant_id, "k": last_id, "f": query.fingerprint()}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode({"t": tenant_id, "k": last_id, "f": query.fingerprint()})
 
 
 def _decode_cursor(cursor: str, tenant_id: str, query: JobQuery) -> str:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        owner, last_id, fingerprint = data["t"], data["k"], data["f"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise BadRequest("cursor is not valid", {"cursor": "malformed"}) from error
-    if owner != tenant_id or fingerprint != query.fingerprint() or not isinstance(last_id, str):
-        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
-    return last_id
+    data = cursors.decode(cursor)
+    if data.get("t") != tenant_id or data.get("f") != query.fingerprint():
+        raise cursors.mismatch()
+    if not isinstance(data.get("k"), str):
+        raise cursors.malformed()
+    return data["k"]

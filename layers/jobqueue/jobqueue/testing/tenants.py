@@ -29,6 +29,9 @@ class InMemoryTenantRepository:
         tenant = self._tenants.get(tenant_id)
         return tenant.model_copy(deep=True) if tenant else None
 
+    def list_all(self) -> list[Tenant]:
+        return [self._tenants[t].model_copy(deep=True) for t in sorted(self._tenants)]
+
     def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
         due = sorted((at, tenant_id) for tenant_id, at in self._reconcile_due.items() if at <= now)
         return [tenant_id for _, tenant_id in due[:limit]]

@@ -7,18 +7,15 @@ become key conditions; GSI1 (`T#<tenant>#S#<status>`, sort key the job id) answe
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from jobqueue import cursors
 from jobqueue.adapters.dynamodb import keys
 from jobqueue.adapters.dynamodb.items import item_to_job
-from jobqueue.errors import BadRequest
 from jobqueue.ids import ulid_ceiling, ulid_floor
 from jobqueue.models.job import WAITING_STATUSES, Job, JobStatus
 from jobqueue.models.job_query import JobPage, JobQuery
@@ -151,26 +148,20 @@ def _key_of(item: dict[str, Any], by_status: bool) -> dict[str, Any]:
 
 
 def _encode_cursor(start_key: dict[str, Any], query: JobQuery) -> str:
-    raw = json.dumps({"k": start_key, "f": query.fingerprint()}, separators=(",", ":"), default=str)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode({"k": start_key, "f": query.fingerprint()})
 
 
 def _decode_cursor(cursor: str, tenant_id: str, query: JobQuery) -> dict[str, Any]:
     """A cursor is only valid for the tenant and the filters it was issued for."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        start_key = data["k"]
-        fingerprint = data["f"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise BadRequest("cursor is not valid", {"cursor": "malformed"}) from error
-    if not isinstance(start_key, dict) or fingerprint != query.fingerprint():
-        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+    data = cursors.decode(cursor)
+    start_key = data.get("k")
+    if not isinstance(start_key, dict) or data.get("f") != query.fingerprint():
+        raise cursors.mismatch()
     allowed = {"PK", "SK", "GSI1PK", "GSI1SK"}
     if set(start_key) - allowed or start_key.get("PK") != keys.tenant_pk(tenant_id):
-        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+        raise cursors.mismatch()
     if "GSI1PK" in start_key and not str(start_key["GSI1PK"]).startswith(keys.tenant_pk(tenant_id) + "#"):
-        raise BadRequest("cursor does not belong to this query", {"cursor": "mismatch"})
+        raise cursors.mismatch()
     if not all(isinstance(v, str) for v in start_key.values()):
-        raise BadRequest("cursor is not valid", {"cursor": "malformed"})
+        raise cursors.malformed()
     return start_key

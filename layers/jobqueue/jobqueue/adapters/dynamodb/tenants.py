@@ -81,6 +81,21 @@ class DynamoTenantRepository(TableHolder):
         item = self.table.get_item(Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True).get("Item")
         return _tenant(item) if item else None
 
+    def list_all(self) -> list[Tenant]:
+        """Every profile: the sparse GSI2 partition `TENANTS` read whole (a page of 1 MB holds
+        a few thousand profiles), sorted by id."""
+        tenants, start = [], None
+        while True:
+            page = self.table.query(
+                IndexName="GSI2",
+                KeyConditionExpression=Key("GSI2PK").eq(keys.TENANTS_INDEX_PK),
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            tenants += [_tenant(item) for item in page.get("Items", []) if "tenant_id" in item]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(tenants, key=lambda t: t.tenant_id)
+
     # -- API keys -------------------------------------------------------------------------
     def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
         """A new key for a tenant (or an admin key): returns (key_id, api_key); only the hash is kept."""
