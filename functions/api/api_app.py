@@ -13,9 +13,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jobqueue.api.app import handle
-from jobqueue.wiring import default_ports, default_registry
+from jobqueue.wiring import check_app_handlers, default_ports, default_registry
 
 logger = Logger()
+# The app's own handlers (layers/handlers/app_handlers) are imported as the function starts: a
+# module that fails to import or a handler name defined twice stops it, naming the module.
+check_app_handlers()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -11,12 +11,15 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobqueue.wiring import default_ports, default_registry
+from jobqueue.wiring import check_app_handlers, default_ports, default_registry
 from jobqueue.worker.process import process_batch
 
 # No Tracer: creating one imports the X-Ray SDK, ~320 ms of cold start on every new worker, and
 # the worker's calls are few and already timed in its logs and metrics (ExecutionMs, QueueWaitMs).
 logger = Logger()
+# The app's own handlers (layers/handlers/app_handlers) are imported as the function starts: a
+# module that fails to import or a handler name defined twice stops it, naming the module.
+check_app_handlers()
 # Job metrics are flushed per job with their own dimensions (jobqueue.job_metrics); this object
 # only carries the cold-start metric, so an invocation without others is normal, not a warning.
 metrics = Metrics()

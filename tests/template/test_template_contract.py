@@ -23,6 +23,7 @@ from tests.template.conftest import REPO_ROOT
 LOGICAL_IDS = {
     "HttpApi": "AWS::Serverless::HttpApi",
     "JobqueueLayer": "AWS::Serverless::LayerVersion",
+    "HandlersLayer": "AWS::Serverless::LayerVersion",
     "ApiFunction": "AWS::Serverless::Function",
     "AuthorizerFunction": "AWS::Serverless::Function",
     "WorkerFunction": "AWS::Serverless::Function",
@@ -254,6 +255,20 @@ def test_layer_is_built_for_arm64_without_docker(sam_resources):
     assert re.search(r"^build-JobqueueLayer:", makefile, re.M)
     for flag in ("--platform manylinux2014_aarch64", "--python-version 3.12", "--only-binary=:all:"):
         assert flag in makefile, flag
+
+
+def test_the_apps_handlers_layer_reaches_the_api_and_the_worker_only(sam_resources):
+    layer = sam_resources["HandlersLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["ContentUri"] == "layers/handlers"
+    assert re.search(r"^build-HandlersLayer:", (REPO_ROOT / "layers/handlers/Makefile").read_text(), re.M)
+    assert (REPO_ROOT / "layers/handlers/app_handlers/__init__.py").is_file()
+    with_layer = {
+        logical_id
+        for logical_id in FUNCTIONS
+        if {"Ref": "HandlersLayer"} in (sam_resources[logical_id]["Properties"].get("Layers") or [])
+    }
+    assert with_layer == {"ApiFunction", "WorkerFunction"}
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

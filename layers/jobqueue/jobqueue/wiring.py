@@ -20,7 +20,8 @@ from jobqueue.adapters.queue_monitor import SqsQueueMonitor
 from jobqueue.adapters.scheduler import SchedulerSchedules
 from jobqueue.adapters.sqs import SqsJobQueue
 from jobqueue.adapters.web import SafeWebPoster
-from jobqueue.handlers import builtin_handlers
+from jobqueue.handlers import BUILTIN_HANDLER_NAMES, builtin_handlers
+from jobqueue.plugins import app_handlers
 from jobqueue.ports import Clock, Ports
 from jobqueue.registry import Registry
 from jobqueue.tenancy.profiles import CachedTenants
@@ -54,7 +55,16 @@ def default_ports() -> Ports:
 
 @cache
 def default_registry() -> Registry:
-    return Registry(builtin_handlers(default_ports()))
+    """The built-in handlers and the app's own (`jobqueue.plugins`)."""
+    builtin = builtin_handlers(default_ports())
+    specs, hooks = app_handlers(frozenset(spec.name for spec in builtin))
+    return Registry([*builtin, *specs], hooks)
+
+
+def check_app_handlers() -> None:
+    """Import the app's handlers now (a function's start): PluginError names a module that
+    fails to import or a handler name defined twice."""
+    app_handlers(BUILTIN_HANDLER_NAMES)
 
 
 def reset() -> None:

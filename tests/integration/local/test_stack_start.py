@@ -3,6 +3,7 @@ a port is taken (local/stack.py)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,24 @@ def test_a_port_in_use_is_a_clear_error_not_a_traceback() -> None:
 
         with pytest.raises(StackError, match=rf"port {port} .*JOBQ_PORT"):
             stack.start()
+
+
+def test_an_app_handler_module_that_fails_to_import_stops_the_start_naming_it(tmp_path: Path) -> None:
+    handlers = tmp_path / "handlers"
+    shutil.copytree(ROOT / "layers" / "handlers", handlers, ignore=shutil.ignore_patterns("__pycache__"))
+    (handlers / "app_handlers" / "garden.py").write_text(
+        "from pydantic import BaseModel\n"
+        "from jobqueue import handler\n\n\n"
+        "class Plant(BaseModel):\n    name: str\n\n\n"
+        '@handler("plant", category="gardening", payload=Plant)\n'
+        "def plant(payload, ctx):\n    return None\n"
+    )
+
+    def use_copy(template: dict) -> None:
+        template["Resources"]["HandlersLayer"]["Properties"]["ContentUri"] = str(handlers)
+
+    with pytest.raises(
+        StackError,
+        match=r"(?s)(ApiFunction|WorkerFunction).*app_handlers\.garden failed to import.*gardening",
+    ):
+        _start(_template_copy(tmp_path, use_copy))

@@ -83,7 +83,7 @@ def build_job(
             f"payload is {size} bytes, the limit is {limits.max_job_payload_size}",
             {"size": size, "limit": limits.max_job_payload_size},
         )
-    _validate_payload(spec, submission.payload)
+    parsed = _validate_payload(spec, submission.payload)
     job_type = derive_type(spec.category, submission)
     timing = _timing(tenant, submission, now)
     depends_on = validate_depends_on(submission.depends_on)
@@ -116,7 +116,7 @@ def build_job(
         max_retries=submission.max_retries,
         retry=submission.retry or RetryPolicy(),
         timeout_seconds=min(
-            submission.timeout_seconds or spec.default_timeout_seconds,
+            submission.timeout_seconds or _default_timeout(spec, parsed),
             limits.max_job_duration_seconds,
             get_settings().max_job_timeout_seconds,  # the worker's timeout minus a margin
         ),
@@ -184,9 +184,22 @@ def _handler(registry: Registry, name: str) -> HandlerSpec:
         raise ValidationFailed(f"no handler named {name!r}", {"handler": "unknown handler"}) from None
 
 
-def _validate_payload(spec: HandlerSpec, payload: dict[str, Any]) -> None:
+def _validate_payload(spec: HandlerSpec, payload: dict[str, Any]) -> Any:
+    """The payload as the handler's model, or a 422 naming each bad field."""
     try:
-        spec.payload_model.model_validate(payload)
+        return spec.payload_model.model_validate(payload)
     except ValidationError as error:
         details = {".".join(["payload", *(str(p) for p in e["loc"])]): e["msg"] for e in error.errors()}
         raise ValidationFailed(f"payload does not match handler {spec.name}", details) from None
+
+
+def _default_timeout(spec: HandlerSpec, payload: Any) -> int:
+    """The handler's estimate for this payload, else its default; an estimate that fails is
+    the handler's bug, answered as a 422 naming the payload."""
+    try:
+        return spec.default_timeout_for(payload)
+    except Exception as error:
+        raise ValidationFailed(
+            f"handler {spec.name} could not estimate this payload's duration",
+            {"payload": f"{type(error).__name__}: {error}"[:300]},
+        ) from None

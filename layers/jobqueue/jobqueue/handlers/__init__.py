@@ -12,6 +12,25 @@ from jobqueue.handlers.webhook import webhook_handler
 from jobqueue.ports import Ports
 from jobqueue.registry import HandlerSpec, specs_in
 
+# The names `builtin_handlers` gives (a test keeps them equal): checked against the app's own
+# handlers when a function starts, before any port exists.
+BUILTIN_HANDLER_NAMES = frozenset(
+    {
+        "echo",
+        "sleep",
+        "fail",
+        "flaky",
+        "email",
+        "sms",
+        "webhook",
+        "callback",
+        "tenant_webhook",
+        "cleanup_old_jobs",
+        "usage_report",
+        "reconcile_counters",
+    }
+)
+
 
 def builtin_handlers(ports: Ports) -> list[HandlerSpec]:
     """Every built-in handler, those that reach outside the process bound to `ports`."""
