@@ -30,6 +30,7 @@ def _runs(tenant: Api, parent_id: str) -> list[dict]:
     return response.json()["jobs"]
 
 
+@pytest.mark.timing
 def test_run_at_jobs_start_on_time(tenant: Api) -> None:
     base = datetime.now(UTC) + timedelta(seconds=3)
     jobs = [

@@ -111,6 +111,7 @@ def test_the_concurrency_peak_never_passes_the_limit(new_tenant: Callable[..., A
     assert all(j["attempts"] == 1 for j in done)  # waiting for a slot used no retries
 
 
+@pytest.mark.timing
 def test_a_flood_by_one_tenant_does_not_hold_up_another(new_tenant: Callable[..., Api]) -> None:
     flooder = new_tenant(max_concurrent_jobs=FLOOD_SLOTS, max_queued_jobs=FLOOD_JOBS + 10)
     other = new_tenant()

@@ -93,7 +93,9 @@ def test_every_function_gets_its_env_resolved_to_the_provisioned_resources(provi
     worker = specs["WorkerFunction"]
     assert worker.handler == "worker_app.lambda_handler"
     assert worker.code_dir == ROOT / "functions" / "worker"
-    assert worker.layer_dirs == [ROOT / "layers" / "jobqueue"]
+    # the library (Globals), then the app's handlers: both on the function's PYTHONPATH
+    assert worker.layer_dirs == [ROOT / "layers" / "jobqueue", ROOT / "layers" / "handlers"]
+    assert specs["SweeperFunction"].layer_dirs == [ROOT / "layers" / "jobqueue"]
     assert worker.timeout == int(provisioned.resolver.parameters["WorkerTimeoutSeconds"])
     assert worker.memory == 1024
     assert worker.environment["QUEUE_URL_LOW"] == refs["LowQueue"]
