@@ -14,4 +14,3 @@ for _folder in sorted(p for p in _FUNCTIONS.iterdir() if p.is_dir()):
 from local.moto_patches import install as _install_moto_patches  # noqa: E402
 
 _install_moto_patches()
-
