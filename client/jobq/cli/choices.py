@@ -1,0 +1,11 @@
+"""The closed sets of option values, as enums (Typer shows and checks them as choices)."""
+
+from enum import StrEnum
+
+from jobq.models import JOB_STATUSES, JOB_TYPES, PRIORITIES
+
+Priority = StrEnum("Priority", {value: value for value in PRIORITIES})
+Status = StrEnum("Status", {value: value for value in JOB_STATUSES})
+JobType = StrEnum("JobType", {value: value for value in JOB_TYPES})
+Interval = StrEnum("Interval", {value: value for value in ("PT1H", "PT6H", "P1D")})
+AlertStatus = StrEnum("AlertStatus", {value: value for value in ("firing", "acknowledged", "resolved")})
