@@ -91,8 +91,16 @@ ROUTES = {
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/healthz"),
+    ("GET", "/dashboard"),
+    ("GET", "/dashboard/{asset}"),
 }
-OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/v1/openapi.json"), ("GET", "/v1/docs")}
+OPEN_ROUTES = {
+    ("GET", "/healthz"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/docs"),
+    ("GET", "/dashboard"),
+    ("GET", "/dashboard/{asset}"),
+}
 
 COMMON_ENV = {
     "JOBS_TABLE_NAME",
@@ -452,7 +460,7 @@ def test_key_authorizer_is_the_default(sam_resources, cfn_resources):
     assert config["authorizerResultTtlInSeconds"] == 30
 
 
-def test_only_liveness_and_docs_are_open(cfn_resources):
+def test_only_liveness_docs_and_the_dashboard_page_are_open(cfn_resources):
     for route, operation in _api_operations(cfn_resources).items():
         expected = [{"NONE": []}] if route in OPEN_ROUTES else [{"KeyAuthorizer": []}]
         assert operation.get("security") == expected, route

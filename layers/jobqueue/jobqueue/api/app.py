@@ -14,6 +14,7 @@ from jobqueue.api import (
     routes_activity,
     routes_admin,
     routes_alerts,
+    routes_dashboard,
     routes_handlers,
     routes_jobs,
     routes_maintenance,
@@ -40,6 +41,7 @@ def create_app() -> APIGatewayHttpResolver:
     app.include_router(routes_alerts.router, prefix="/v1/alerts")
     app.include_router(routes_system.router)
     app.include_router(routes_activity.router)
+    app.include_router(routes_dashboard.router)
     register_error_handlers(app)
     app.enable_swagger(
         path="/v1/docs",
