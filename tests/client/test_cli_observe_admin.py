@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -278,10 +282,16 @@ def test_a_tenant_key_on_an_admin_route_exits_1_forbidden(api: FakeApi, cli):
 
 
 def test_completion_is_offered():
-    from typer.testing import CliRunner
+    # A fresh process, as a user's shell runs it: completion reads the process's own name and
+    # environment, which other in-process CLI tests share.
+    script = Path(sys.executable).with_name("jobq")
+    done = subprocess.run(
+        [str(script), "--show-completion", "bash"],
+        env={**os.environ, "SHELL": "/bin/bash"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
-    from jobq.cli import app
-
-    result = CliRunner().invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
-
-    assert result.exit_code == 0 and "_JOBQ_COMPLETE" in result.stdout
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "_JOBQ_COMPLETE" in done.stdout and "complete -o default -F _jobq_completion jobq" in done.stdout

@@ -31,6 +31,7 @@ def load_event(
     headers: dict[str, str | None] | None = None,
     query: dict[str, str] | None = None,
     principal: Any = _UNSET,
+    base64_body: bool = False,
 ) -> dict[str, Any]:
     """A copy of events/<name>.json with some parts replaced.
 
@@ -42,6 +43,7 @@ def load_event(
         headers: merged into the headers; a None value removes that header.
         query: the query string parameters.
         principal: the authorizer's context (`requestContext.authorizer.lambda`); None removes it.
+        base64_body: `body` is already base64 (`isBase64Encoded`), as API Gateway sends bytes.
     """
     event = json.loads(_raw(name))
     http = event["requestContext"]["http"] if "http" in event.get("requestContext", {}) else {}
@@ -60,6 +62,7 @@ def load_event(
             event.pop("body", None)
         else:
             event["body"] = body if isinstance(body, str) else json.dumps(body)
+        event["isBase64Encoded"] = base64_body
     for header, value in (headers or {}).items():
         if value is None:
             event["headers"].pop(header.lower(), None)

@@ -88,6 +88,8 @@ ROUTES = {
     ("GET", "/v1/admin/tenants/{tenant_id}"),
     ("GET", "/v1/admin/tenants"),
     ("POST", "/v1/admin/tenants/{tenant_id}/keys"),
+    ("GET", "/v1/admin/tenants/{tenant_id}/keys"),
+    ("DELETE", "/v1/admin/tenants/{tenant_id}/keys/{key_id}"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/healthz"),

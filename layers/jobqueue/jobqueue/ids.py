@@ -23,14 +23,22 @@ def ulid(moment: datetime) -> str:
     return _encode(millis, 10) + _encode(secrets.randbits(80), 16)
 
 
+_MAX_MILLIS = 2**48 - 1  # a ULID's time field
+
+
+def _millis(moment: datetime) -> int:
+    """Milliseconds since the epoch, held to what a ULID can say (1970 to the year 10889)."""
+    return max(0, min(_MAX_MILLIS, int(moment.timestamp() * 1000)))
+
+
 def ulid_floor(moment: datetime) -> str:
     """The smallest ULID of a millisecond, for key-range queries (created_after)."""
-    return _encode(int(moment.timestamp() * 1000), 10) + "0" * 16
+    return _encode(_millis(moment), 10) + "0" * 16
 
 
 def ulid_ceiling(moment: datetime) -> str:
     """The largest ULID of a millisecond, for key-range queries (created_before)."""
-    return _encode(int(moment.timestamp() * 1000), 10) + "Z" * 16
+    return _encode(_millis(moment), 10) + "Z" * 16
 
 
 def run_id(parent_id: str, slot: datetime) -> str:

@@ -3,6 +3,7 @@ which answers one HTTP API event with the given ports and handler registry."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,7 @@ from jobqueue.api import (
     routes_system,
     routes_usage,
 )
+from jobqueue.api.body_guard import body_problem
 from jobqueue.api.errors import register_error_handlers
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
@@ -77,6 +79,15 @@ def get_app() -> APIGatewayHttpResolver:
 
 def handle(event: dict[str, Any], context: Any, ports: Ports, registry: Registry) -> dict[str, Any]:
     """Answer one HTTP API v2 event; the routes find `ports` and `registry` in the context."""
+    problem = body_problem(event)
+    if problem is not None:
+        error = {"error": {"code": "bad_request", "message": problem, "details": {"body": problem}}}
+        return {
+            "statusCode": 400,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error),
+            "isBase64Encoded": False,
+        }
     app = get_app()
     app.append_context(ports=ports, registry=registry)
     return app.resolve(event, context)

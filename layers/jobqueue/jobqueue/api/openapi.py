@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from jobqueue.models.job import INTERNAL_FIELDS, Job
 
@@ -29,6 +29,55 @@ class JobBatch(BaseModel):
     jobs: list[JobView]
 
 
+class HandlerInfo(BaseModel):
+    name: str
+    category: str
+    description: str
+    job_types: list[str]
+    default_timeout_seconds: int
+    payload_schema: dict[str, Any]
+
+
+class HandlerList(BaseModel):
+    handlers: list[HandlerInfo]
+
+
+class UsageWindow(BaseModel):
+    start: str
+    end: str
+    total: int
+    finished: int
+    success_rate: float | None
+    failure_rate: float | None
+    avg_execution_ms: float | None
+    by_type: dict[str, int]
+    by_status: dict[str, int]
+    retried: int
+    truncated: bool
+
+
+class Usage(BaseModel):
+    tenant_id: str
+    tier: int
+    queued: int
+    running: int
+    daily_count: int
+    day: str
+    limits: dict[str, Any]
+    warnings: list[str]
+    window: UsageWindow | None = None
+
+
+class Liveness(BaseModel):
+    status: str
+
+
+class IssuedKey(BaseModel):
+    tenant_id: str
+    key_id: str
+    api_key: str = Field(description="shown once; only its SHA-256 is kept")
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -41,25 +90,51 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class GatewayMessage(BaseModel):
+    """API Gateway's own answers (its 401 for a missing or bad key, its 404 for a path it does
+    not route): not our error shape, and not customisable on an HTTP API."""
+
+    message: str
+
+
 _ERRORS = {
-    400: "malformed JSON or cursor",
-    403: "wrong role, or a job category the tenant may not use",
-    404: "no such job for this tenant",
+    400: "the body is not UTF-8 JSON (or too deeply nested), or a malformed cursor",
+    403: "wrong role (admin key on a tenant route or the reverse), a job category the tenant may not use",
+    404: "no such job, alert or tenant for this caller",
     409: "illegal state change, or an Idempotency-Key reused with another body",
     413: "payload over the tenant's byte limit",
+    415: "a body that is not application/json",
     422: "validation error; details name the fields",
+    429: "a tenant limit (max_queued_jobs, max_daily_jobs with Retry-After)",
+    503: "a dependency (EventBridge Scheduler) refused: nothing was accepted, retry",
+}
+UNAUTHORIZED = {
+    "description": "no key, or a bad or revoked one: API Gateway's authorizer answer",
+    "content": {"application/json": {"model": GatewayMessage}},
 }
 
 
-def responses(status: int, description: str, model: type[BaseModel] | None, *errors: int) -> dict[int, Any]:
-    """The `responses=` of a route: its success and the listed error statuses."""
+def responses(
+    status: int,
+    description: str,
+    model: type[BaseModel] | None,
+    *errors: int,
+    body: bool = False,
+    authorized: bool = True,
+) -> dict[int, Any]:
+    """The `responses=` of a route: its success, the error statuses it names, and those every
+    route can answer (400 and 422 for any request; 401 and 403 behind the authorizer; 415 for
+    routes that read a JSON body)."""
     ok: dict[str, Any] = {"description": description}
     if model is not None:
         ok["content"] = {"application/json": {"model": model}}
     documented: dict[int, Any] = {status: ok}
-    for code in (*errors, 422):
+    common = [400, 422, *([403] if authorized else []), *([415] if body else [])]
+    for code in sorted({*errors, *common}):
         documented[code] = {
             "description": _ERRORS[code],
             "content": {"application/json": {"model": ErrorBody}},
         }
-    return documented
+    if authorized:
+        documented[401] = UNAUTHORIZED
+    return dict(sorted(documented.items()))

@@ -12,7 +12,7 @@ from jobqueue import cursors
 from jobqueue.activity import queries
 from jobqueue.api.caller import require_admin
 from jobqueue.api.deps import ports_of
-from jobqueue.api.openapi import responses
+from jobqueue.api.openapi import IssuedKey, responses
 from jobqueue.api.openapi_activity import AdminStats
 from jobqueue.errors import NotFound
 from jobqueue.models.tenant import Tenant
@@ -29,6 +29,7 @@ class TenantProfile(BaseModel):
     tier: int
     limits: dict[str, Any] = Field(description="effective: the tier's, with the overrides")
     overrides: dict[str, Any]
+    suspended: bool = False
     signing_secret: str | None = Field(default=None, description="not in lists")
 
 
@@ -45,6 +46,7 @@ class TenantUpsert(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     tier: int = Field(ge=1, le=4)
     limits: LimitOverrides = Field(default_factory=LimitOverrides)
+    suspended: bool = Field(default=False, description="its keys are refused and its jobs wait")
 
 
 def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
@@ -54,16 +56,24 @@ def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
         "tier": tenant.tier,
         "limits": tenant.limits.model_dump(mode="json"),
         "overrides": tenant.overrides.model_dump(mode="json", exclude_none=True),
+        "suspended": tenant.suspended,
     }
     if with_secret:  # verifies the X-Jobqueue-Signature of the tenant's callbacks and alert webhooks
         answer["signing_secret"] = tenant.signing_secret
     return answer
 
 
-@router.put("/tenants/<tenant_id>", summary="Create or update a tenant", tags=["admin"])
+@router.put(
+    "/tenants/<tenant_id>",
+    summary="Create or update a tenant",
+    tags=["admin"],
+    responses=responses(200, "the profile as stored", TenantProfile, body=True),
+)
 def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
     require_admin(router.current_event.raw_event)
-    tenant = Tenant(tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits)
+    tenant = Tenant(
+        tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits, suspended=body.suspended
+    )
     return profile(ports_of(router).tenants.put(tenant))  # the profile cache forgets the tenant
 
 
@@ -107,7 +117,12 @@ def list_tenants(
     }
 
 
-@router.post("/tenants/<tenant_id>/keys", summary="Issue an API key (shown once)", tags=["admin"])
+@router.post(
+    "/tenants/<tenant_id>/keys",
+    summary="Issue an API key (shown once)",
+    tags=["admin"],
+    responses=responses(201, "the key", IssuedKey, 404),
+)
 def issue_key(tenant_id: TenantId) -> Any:
     require_admin(router.current_event.raw_event)
     tenants = ports_of(router).tenants
@@ -126,3 +141,46 @@ def issue_key(tenant_id: TenantId) -> Any:
 def get_stats() -> Any:
     require_admin(router.current_event.raw_event)
     return queries.system(ports_of(router))
+
+
+class KeyView(BaseModel):
+    key_id: str
+    tenant_id: str
+    created_at: str
+    revoked_at: str | None
+    status: str = Field(description="active | revoked")
+
+
+class KeyList(BaseModel):
+    keys: list[KeyView]
+
+
+KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{6,64}$")]
+
+
+@router.get(
+    "/tenants/<tenant_id>/keys",
+    summary="A tenant's API keys, active and revoked (never the keys themselves)",
+    tags=["admin"],
+    responses=responses(200, "the keys", KeyList, 404),
+)
+def list_keys(tenant_id: TenantId) -> Any:
+    require_admin(router.current_event.raw_event)
+    tenants = ports_of(router).tenants
+    if tenants.get(tenant_id) is None:
+        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    return {"keys": [key.view() for key in tenants.list_keys(tenant_id)]}
+
+
+@router.delete(
+    "/tenants/<tenant_id>/keys/<key_id>",
+    summary="Revoke a key: refused from the next authorizer cache miss (at most 30 s)",
+    tags=["admin"],
+    responses=responses(200, "the revoked key (again: the same answer)", KeyView, 404),
+)
+def revoke_key(tenant_id: TenantId, key_id: KeyId) -> Any:
+    require_admin(router.current_event.raw_event)
+    revoked = ports_of(router).tenants.revoke_key(tenant_id, key_id)
+    if revoked is None:
+        raise NotFound("no such key for this tenant", {"tenant_id": tenant_id, "key_id": key_id})
+    return revoked.view()

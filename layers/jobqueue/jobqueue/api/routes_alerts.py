@@ -75,7 +75,7 @@ def get_rules() -> Any:
     "/rules",
     summary="Replace the tenant's whole rule set (and its notification webhook)",
     tags=["alerts"],
-    responses=responses(200, "the rule set as stored", AlertRuleSet, 403),
+    responses=responses(200, "the rule set as stored", AlertRuleSet, body=True),
 )
 def put_rules(body: AlertRuleSet) -> Any:
     tenant = calling_tenant(router)

@@ -12,6 +12,7 @@ from jobqueue.api import commands
 from jobqueue.api.deps import calling_tenant, ports_of, registry_of, view
 from jobqueue.api.openapi import JobBatch, JobList, JobView, responses
 from jobqueue.api.submit import submit_batch, submit_job
+from jobqueue.errors import ValidationFailed
 from jobqueue.models.job import JobStatus, JobType, Priority
 from jobqueue.models.job_query import JobQuery
 from jobqueue.models.submission import BatchSubmission, JobPatch, JobSubmission
@@ -29,7 +30,10 @@ IdempotencyKey = Annotated[
 
 
 @router.post(
-    "/", summary="Submit a job", tags=["jobs"], responses=responses(201, "the job", JobView, 403, 409, 413)
+    "/",
+    summary="Submit a job",
+    tags=["jobs"],
+    responses=responses(201, "the job", JobView, 409, 413, 429, 503, body=True),
 )
 def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) -> Any:
     tenant = calling_tenant(router)
@@ -51,7 +55,7 @@ def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) ->
     "/batch",
     summary="Submit up to 100 jobs, all or nothing",
     tags=["jobs"],
-    responses=responses(201, "the jobs, in request order", JobBatch, 403, 413),
+    responses=responses(201, "the jobs, in request order", JobBatch, 413, 429, 503, body=True),
 )
 def submit_many(batch: BatchSubmission) -> Any:
     jobs = submit_batch(ports_of(router), registry_of(router), calling_tenant(router), batch.jobs)
@@ -72,6 +76,10 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Any:
+    if created_after and created_before and created_after > created_before:
+        raise ValidationFailed(
+            "created_before must not be before created_after", {"created_before": "before created_after"}
+        )
     tenant = calling_tenant(router)
     query = JobQuery(
         status=status,
@@ -109,7 +117,7 @@ def cancel_job(job_id: str) -> Any:
     "/<job_id>/retry",
     summary="Queue a failed, timed-out or cancelled job again",
     tags=["jobs"],
-    responses=responses(200, "the queued job", JobView, 404, 409),
+    responses=responses(200, "the queued job", JobView, 404, 409, 429),
 )
 def retry_job(job_id: str) -> Any:
     tenant = calling_tenant(router)
@@ -120,7 +128,7 @@ def retry_job(job_id: str) -> Any:
     "/<job_id>",
     summary="Pause or resume a recurring job",
     tags=["jobs"],
-    responses=responses(200, "the job", JobView, 404, 409),
+    responses=responses(200, "the job", JobView, 404, 409, 503, body=True),
 )
 def patch_job(job_id: str, patch: JobPatch) -> Any:
     tenant = calling_tenant(router)

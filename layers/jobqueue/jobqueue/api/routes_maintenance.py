@@ -30,7 +30,10 @@ class MaintenanceRequest(BaseModel):
     "/",
     summary="Create the standard maintenance schedules (idempotent)",
     tags=["maintenance"],
-    responses=responses(201, "the maintenance jobs (200 when they all existed)", JobBatch, 403),
+    responses={
+        **responses(201, "the maintenance jobs, created", JobBatch, 503, body=True),
+        200: {"description": "they all existed", "content": {"application/json": {"model": JobBatch}}},
+    },
 )
 def create_maintenance(request: Annotated[MaintenanceRequest | None, Body()] = None) -> Any:
     retention = (request or MaintenanceRequest()).retention_days

@@ -10,12 +10,18 @@ from pydantic import AwareDatetime
 
 from jobqueue.activity import queries
 from jobqueue.api.deps import calling_tenant, ports_of
+from jobqueue.api.openapi import Usage, responses
 from jobqueue.tenancy import usage
 
 router = Router()
 
 
-@router.get("/", summary="Tenant usage: counters, limits, warnings; window statistics", tags=["usage"])
+@router.get(
+    "/",
+    summary="Tenant usage: counters, limits, warnings; window statistics",
+    tags=["usage"],
+    responses=responses(200, "the usage", Usage),
+)
 def get_usage(
     start: Annotated[AwareDatetime | None, Query(description="RFC 3339; with `end`")] = None,
     end: Annotated[

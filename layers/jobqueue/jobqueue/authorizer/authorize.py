@@ -4,7 +4,7 @@
 `ADMIN_KEY_HASH`; any other key is looked up as `KEY#<hash>`. A tenant key's tier is read from the
 tenant profile (not copied onto the key item): one more GetItem per authorizer cache miss (API
 Gateway caches the answer 30 s per key), but a tier change needs no rewrite of the tenant's keys,
-and a key whose tenant was removed stops working. The API re-reads the profile for limits, so the
+and a key whose tenant was removed, or suspended, stops working. The API re-reads the profile for limits, so the
 tier in the context is for logging and routing hints only.
 
 A missing or bad key fails the invocation with the message "Unauthorized", which API Gateway
@@ -71,6 +71,9 @@ def authorize(event: Mapping[str, Any], tenants: TenantRepository) -> dict[str, 
     tenant = tenants.get(record.tenant_id) if record.tenant_id else None
     if tenant is None:
         logger.info("denied: key of a tenant without a profile", extra={"key_id": record.key_id})
+        raise Unauthorized()
+    if tenant.suspended:
+        logger.info("denied: the tenant is suspended", extra={"key_id": record.key_id})
         raise Unauthorized()
     return _allow(role=Role.TENANT.value, key_id=record.key_id, tenant_id=tenant.tenant_id, tier=tenant.tier)
 

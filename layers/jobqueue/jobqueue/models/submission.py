@@ -75,6 +75,17 @@ class JobSubmission(BaseModel):
             raise PydanticCustomError("too_large", f"must be at most {MAX_METADATA_BYTES} bytes of JSON")
         return value
 
+    @field_validator("retry")
+    @classmethod
+    def _cap_not_below_base(cls, value: RetryPolicy | None) -> RetryPolicy | None:
+        if value is not None and value.max_seconds < value.base_seconds:
+            raise PydanticCustomError(
+                "retry_cap",
+                "max_seconds must be at least base_seconds ({base})",
+                {"base": value.base_seconds},
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:

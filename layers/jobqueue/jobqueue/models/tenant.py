@@ -34,12 +34,35 @@ class Tenant(BaseModel):
     # HMAC key of the tenant's callbacks and alert webhooks: made when the profile is first
     # written, kept on every update, shown to admins only.
     signing_secret: str | None = Field(default=None, repr=False)
+    # A suspended tenant's keys are refused and its jobs wait (nothing is lost); false again
+    # and they run.
+    suspended: bool = False
 
     @property
     def limits(self) -> TenantLimits:
         base = TIER_LIMITS[self.tier].model_dump()
         base.update(self.overrides.model_dump(exclude_none=True))
         return TenantLimits.model_validate(base)
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """A tenant's key as admins list it: never the key nor its hash."""
+
+    key_id: str
+    tenant_id: str
+    created_at: str
+    revoked_at: str | None = None
+
+    def view(self) -> dict[str, str | None]:
+        status = "revoked" if self.revoked_at else "active"
+        return {
+            "key_id": self.key_id,
+            "tenant_id": self.tenant_id,
+            "created_at": self.created_at,
+            "revoked_at": self.revoked_at,
+            "status": status,
+        }
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from jobqueue.models.counters import CounterSnapshot, CounterUsage, Overwrite
-from jobqueue.models.tenant import ApiKeyRecord, Role, Tenant
+from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 
 
 class TenantRepository(Protocol):
@@ -28,6 +28,12 @@ class TenantRepository(Protocol):
         """A new key: (key_id, api_key); the key is shown once, only its hash is kept."""
 
     def find_key(self, key_hash: str) -> ApiKeyRecord | None: ...
+
+    def list_keys(self, tenant_id: str) -> list[ApiKeyInfo]:
+        """The tenant's keys, active and revoked, oldest first."""
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> ApiKeyInfo | None:
+        """Revoke one of the tenant's keys (again: no change); None when it has no such key."""
 
 
 class TenantCounters(Protocol):

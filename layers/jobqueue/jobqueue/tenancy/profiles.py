@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from jobqueue.errors import Forbidden
-from jobqueue.models.tenant import ApiKeyRecord, Role, Tenant
+from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 from jobqueue.ports import Clock, TenantRepository
 from jobqueue.tiers import TIER_LIMITS, TenantLimits
 
@@ -65,6 +65,12 @@ class CachedTenants:
 
     def find_key(self, key_hash: str) -> ApiKeyRecord | None:
         return self.inner.find_key(key_hash)
+
+    def list_keys(self, tenant_id: str) -> list[ApiKeyInfo]:
+        return self.inner.list_keys(tenant_id)
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> ApiKeyInfo | None:
+        return self.inner.revoke_key(tenant_id, key_id)
 
 
 def require_profile(tenants: TenantRepository, tenant_id: str) -> Tenant:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobqueue import ids
-from jobqueue.models.tenant import ApiKeyRecord, Role, Tenant
+from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 from jobqueue.ports import Clock
+from jobqueue.times import iso
 
 
 class InMemoryTenantRepository:
@@ -15,6 +16,7 @@ class InMemoryTenantRepository:
         self._tenants: dict[str, Tenant] = {}
         self._reconcile_due: dict[str, datetime] = {}
         self._keys: dict[str, ApiKeyRecord] = {}
+        self._refs: dict[str, dict[str, tuple[str, ApiKeyInfo]]] = {}
 
     def put(self, tenant: Tenant) -> Tenant:
         known = self._tenants.get(tenant.tenant_id)
@@ -42,8 +44,26 @@ class InMemoryTenantRepository:
 
     def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
         key_id, api_key = ids.new_api_key()
-        self._keys[ids.hash_key(api_key)] = ApiKeyRecord(key_id=key_id, role=role, tenant_id=tenant_id)
+        key_hash = ids.hash_key(api_key)
+        self._keys[key_hash] = ApiKeyRecord(key_id=key_id, role=role, tenant_id=tenant_id)
+        if tenant_id is not None:
+            info = ApiKeyInfo(key_id, tenant_id, iso(self._clock.now()))
+            self._refs.setdefault(tenant_id, {})[key_id] = (key_hash, info)
         return key_id, api_key
+
+    def list_keys(self, tenant_id: str) -> list[ApiKeyInfo]:
+        return [info for _, info in self._refs.get(tenant_id, {}).values()]
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> ApiKeyInfo | None:
+        ref = self._refs.get(tenant_id, {}).get(key_id)
+        if ref is None:
+            return None
+        key_hash, info = ref
+        self._keys.pop(key_hash, None)
+        if info.revoked_at is None:
+            info = ApiKeyInfo(info.key_id, tenant_id, info.created_at, iso(self._clock.now()))
+            self._refs[tenant_id][key_id] = (key_hash, info)
+        return info
 
     def find_key(self, key_hash: str) -> ApiKeyRecord | None:
         return self._keys.get(key_hash)

@@ -34,7 +34,7 @@ from jobqueue.ports import Ports
 from jobqueue.registry import Registry
 from jobqueue.tenancy.slots import give_slot, take_slot
 from jobqueue.worker import claim, results, runner
-from jobqueue.worker.waits import RecordDeferred, defer, delivery_of, wait_for_slot
+from jobqueue.worker.waits import RecordDeferred, defer, delivery_of, wait_for_slot, wait_while_suspended
 
 logger = Logger(child=True)
 
@@ -153,6 +153,9 @@ def handle_record(
         # It would not fit in what is left; a fresh invocation runs it with its full timeout.
         why = "the job's timeout does not fit in the time left"
         return defer(ports, delivery_of(record), invocation.deferred, why)
+    tenant = ports.tenants.get(job.tenant_id)  # cached a few seconds; take_slot reads it too
+    if tenant is not None and tenant.suspended:
+        return wait_while_suspended(ports, job, log)
     if not take_slot(ports.counters, ports.tenants, job):
         return wait_for_slot(ports, job, message, now, rng, log)
     claimed = claim.claim(ports.jobs, job, now)

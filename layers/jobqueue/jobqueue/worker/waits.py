@@ -92,3 +92,30 @@ def defer(ports: Ports, delivery: Delivery, deferred: list[Delivery], why: str) 
             logger.exception("deferred record not re-sent", extra={"message_id": delivery.message_id})
     deferred.append(delivery)
     raise RecordDeferred(why)
+
+
+SUSPENDED_REASON = "waiting: the tenant is suspended"
+SUSPENDED_RECHECK_SECONDS = 300
+
+
+def wait_while_suspended(ports: Ports, job: Job, log: dict[str, Any]) -> str:
+    """A suspended tenant's job is not run and not lost: sent again to look in 5 minutes (the
+    sweeper's dispatch check pushed past that), its status untouched."""
+    now = ports.clock.now()
+    grace = get_settings().dispatch_grace_seconds
+    waiting = ports.jobs.transition(
+        job.tenant_id,
+        job.id,
+        [job.status],
+        {"status_reason": SUSPENDED_REASON},
+        sweep_at=now + timedelta(seconds=SUSPENDED_RECHECK_SECONDS + grace),
+        guard=Guard(attempts=job.attempts),
+    )
+    if waiting is None:
+        logger.info("no-op: the job moved on while its tenant is suspended", extra=log)
+        return "skipped: job moved on"
+    ports.queue.send(waiting, delay_seconds=SUSPENDED_RECHECK_SECONDS)
+    logger.info(
+        "deferred: the tenant is suspended", extra={**log, "delay_seconds": SUSPENDED_RECHECK_SECONDS}
+    )
+    return "deferred: tenant suspended"

@@ -53,8 +53,10 @@ def list_jobs(table: Any, tenant_id: str, query: JobQuery, now: datetime) -> Job
         key &= Key(sort_name).between(prefix + low, prefix + high)
     elif low:
         key &= Key(sort_name).gte(prefix + low)
-    elif high:
+    elif high and prefix:
         key &= Key(sort_name).between(prefix, prefix + high)
+    elif high:  # an index sort key holds the id alone: no empty lower bound (DynamoDB refuses "")
+        key &= Key(sort_name).lte(high)
     elif prefix:
         key &= Key(sort_name).begins_with(prefix)
     params["KeyConditionExpression"] = key

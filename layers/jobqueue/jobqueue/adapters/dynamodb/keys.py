@@ -62,6 +62,14 @@ def daily_counter_key(tenant_id: str, day: date, shard: int = 0) -> dict[str, st
     return {"PK": tenant_pk(tenant_id), "SK": sk if shard == 0 else f"{sk}#{shard}"}
 
 
+API_KEY_REF_PREFIX = "APIKEY#"
+
+
+def api_key_ref_key(tenant_id: str, key_id: str) -> dict[str, str]:
+    """A tenant's reference to one of its keys (beside its profile): how keys are listed."""
+    return {"PK": f"TENANT#{tenant_id}", "SK": f"{API_KEY_REF_PREFIX}{key_id}"}
+
+
 def api_key_key(key_hash: str) -> dict[str, str]:
     return {"PK": f"KEY#{key_hash}", "SK": "KEY"}
 

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from jobqueue import ids
 from jobqueue.adapters.dynamodb import keys
 from jobqueue.adapters.dynamodb.items import TableHolder, is_condition_failure
-from jobqueue.models.tenant import ApiKeyRecord, Role, Tenant
+from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 from jobqueue.ports import Clock
 from jobqueue.tiers import LimitOverrides
 from jobqueue.times import iso
@@ -34,6 +34,7 @@ class DynamoTenantRepository(TableHolder):
             Key=keys.tenant_profile_key(tenant.tenant_id),
             UpdateExpression=(
                 "SET tenant_id = :id, #name = :name, tier = :tier, overrides = :overrides, "
+                "suspended = :suspended, "
                 "updated_at = :now, created_at = if_not_exists(created_at, :now), "
                 "signing_secret = if_not_exists(signing_secret, :secret), "
                 # The sparse tenant list of the sweeper's counter reconciliation (GSI2).
@@ -45,6 +46,7 @@ class DynamoTenantRepository(TableHolder):
                 ":name": tenant.name,
                 ":tier": tenant.tier,
                 ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
+                ":suspended": tenant.suspended,
                 ":now": now,
                 ":tenants": keys.TENANTS_INDEX_PK,
                 ":secret": tenant.signing_secret or ids.new_signing_secret(),
@@ -98,24 +100,67 @@ class DynamoTenantRepository(TableHolder):
 
     # -- API keys -------------------------------------------------------------------------
     def issue_key(self, tenant_id: str | None, role: Role = Role.TENANT) -> tuple[str, str]:
-        """A new key for a tenant (or an admin key): returns (key_id, api_key); only the hash is kept."""
+        """A new key for a tenant (or an admin key): returns (key_id, api_key); only the hash is
+        kept, on the key item the authorizer reads and, for a tenant's key, on a reference in the
+        tenant's partition (`TENANT#<id>`/`APIKEY#<key_id>`) that lists and revokes it."""
         key_id, api_key = ids.new_api_key()
-        item: dict[str, Any] = {
-            **keys.api_key_key(ids.hash_key(api_key)),
-            "key_id": key_id,
-            "role": role.value,
-            "created_at": iso(self._clock.now()),
-        }
+        key_hash = ids.hash_key(api_key)
+        created = iso(self._clock.now())
+        item: dict[str, Any] = {**keys.api_key_key(key_hash), "key_id": key_id, "role": role.value}
+        item["created_at"] = created
         if tenant_id is not None:
             item["tenant_id"] = tenant_id
+            ref = {**keys.api_key_ref_key(tenant_id, key_id), "key_hash": key_hash, "created_at": created}
+            self.table.put_item(Item={**ref, "key_id": key_id, "tenant_id": tenant_id})
         self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
         return key_id, api_key
+
+    def list_keys(self, tenant_id: str) -> list[ApiKeyInfo]:
+        pk = keys.api_key_ref_key(tenant_id, "")["PK"]
+        found, start = [], None
+        while True:
+            page = self.table.query(
+                KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with(keys.API_KEY_REF_PREFIX),
+                ConsistentRead=True,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found += [_key_info(item) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(found, key=lambda k: (k.created_at, k.key_id))
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> ApiKeyInfo | None:
+        """The key item goes (the authorizer no longer finds it), the reference stays, marked."""
+        ref = self.table.get_item(Key=keys.api_key_ref_key(tenant_id, key_id), ConsistentRead=True).get(
+            "Item"
+        )
+        if ref is None:
+            return None
+        self.table.delete_item(Key=keys.api_key_key(ref["key_hash"]))
+        if ref.get("revoked_at"):
+            return _key_info(ref)
+        stored = self.table.update_item(
+            Key=keys.api_key_ref_key(tenant_id, key_id),
+            UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :now)",
+            ExpressionAttributeValues={":now": iso(self._clock.now())},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return _key_info(stored)
 
     def find_key(self, key_hash: str) -> ApiKeyRecord | None:
         item = self.table.get_item(Key=keys.api_key_key(key_hash), ConsistentRead=True).get("Item")
         if not item:
             return None
         return ApiKeyRecord(key_id=item["key_id"], role=Role(item["role"]), tenant_id=item.get("tenant_id"))
+
+
+def _key_info(item: dict[str, Any]) -> ApiKeyInfo:
+    return ApiKeyInfo(
+        key_id=item["key_id"],
+        tenant_id=item["tenant_id"],
+        created_at=item["created_at"],
+        revoked_at=item.get("revoked_at"),
+    )
 
 
 def _tenant(item: dict[str, Any]) -> Tenant:
@@ -125,4 +170,5 @@ def _tenant(item: dict[str, Any]) -> Tenant:
         tier=int(item["tier"]),
         overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
         signing_secret=item.get("signing_secret"),
+        suspended=bool(item.get("suspended", False)),
     )
