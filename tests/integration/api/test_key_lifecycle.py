@@ -59,7 +59,10 @@ def test_a_revoked_key_is_refused_and_shows_revoked_while_the_others_work(api):
     with pytest.raises(Unauthorized):
         _authorize(revoked["api_key"])
     assert _authorize(kept["api_key"])["context"]["tenant_id"] == "acme"
-    statuses = {k["key_id"]: k["status"] for k in api.call("api_list_keys", tenant_id="acme", principal=ADMIN).body["keys"]}
+    statuses = {
+        k["key_id"]: k["status"]
+        for k in api.call("api_list_keys", tenant_id="acme", principal=ADMIN).body["keys"]
+    }
     assert statuses == {kept["key_id"]: "active", revoked["key_id"]: "revoked"}
 
 
@@ -68,7 +71,10 @@ def test_revoking_a_key_of_another_tenant_or_none_answers_404(api):
     key = _issue(api)
 
     cross = api.call(
-        "api_revoke_key", path=f"/v1/admin/tenants/globex/keys/{key['key_id']}", tenant_id="globex", principal=ADMIN
+        "api_revoke_key",
+        path=f"/v1/admin/tenants/globex/keys/{key['key_id']}",
+        tenant_id="globex",
+        principal=ADMIN,
     )
     missing = api.call("api_revoke_key", tenant_id="acme", principal=ADMIN)
     as_tenant = api.call("api_list_keys", tenant_id="acme")
@@ -81,7 +87,9 @@ def test_revoking_a_key_of_another_tenant_or_none_answers_404(api):
 def test_a_suspended_tenants_keys_are_refused_until_it_is_resumed(api):
     key = _issue(api)
 
-    suspended = api.call("api_put_tenant", tenant_id="acme", principal=ADMIN, body={**TENANT, "suspended": True})
+    suspended = api.call(
+        "api_put_tenant", tenant_id="acme", principal=ADMIN, body={**TENANT, "suspended": True}
+    )
     default_ports().tenants.forget()  # the authorizer's profile cache (5 s), as a new container has
     with pytest.raises(Unauthorized):
         _authorize(key["api_key"])

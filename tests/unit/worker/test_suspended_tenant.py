@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobqueue.models.job import JobStatus
-from jobqueue.worker.waits import SUSPENDED_RECHECK_SECONDS, SUSPENDED_REASON
+from jobqueue.worker.waits import SUSPENDED_REASON, SUSPENDED_RECHECK_SECONDS
 from tests.support.fakes import api_ports, call, deliver, every_category_tenant
 
 
