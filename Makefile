@@ -4,13 +4,17 @@
 PYTHON ?= python3
 VENV := .venv
 SAM_VENV := .venv-sam
+# checkov pins boto3 and packaging below what requirements-dev.txt needs: a venv of its own (inside
+# .venv, so that it is ignored and cleaned with it).
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_VERSION := 3.3.30
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity build clean venv sam-venv
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity build clean venv sam-venv checkov checkov-venv
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
@@ -36,6 +40,19 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+checkov-venv: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV) ..."
+	@$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) "checkov==$(CHECKOV_VERSION)"
+	@touch $@
+
+# Zero failed checks on the SAM template; each skip sits in its resource's Metadata with its reason
+# (docs/security.md). tests/template/test_hardening.py runs it on the transformed template too.
+checkov: checkov-venv
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation \
+		--compact --quiet --skip-download
+
 # `sam validate --lint` runs cfn-lint on the SAM template; tests/template lints the transformed one.
 template-check: venv sam-venv
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)
@@ -54,7 +71,7 @@ test-e2e: venv
 
 # Three workers, a test file each at a time (end-to-end files share their worker's local stack:
 # they mostly wait on the clock); then the tests that measure latency, alone on the machine.
-test: lint template-check
+test: lint template-check checkov
 	$(PY) -m pytest -q -n 3 --dist loadfile -m "not timing"
 	$(PY) -m pytest -q -m timing
 

@@ -419,9 +419,7 @@ def test_jobs_table_layout(cfn_resources):
         assert index["Projection"] == {"ProjectionType": "ALL"}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
-    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] == {
-        "Fn::If": ["IsProd", True, False]
-    }
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
 # ------------------------------------------------------------------ HTTP API
