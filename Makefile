@@ -14,7 +14,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity build clean venv sam-venv checkov checkov-venv
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity fuzz build clean venv sam-venv checkov checkov-venv
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
@@ -80,6 +80,11 @@ bench: venv
 
 bench-activity: venv
 	PYTHONPATH=layers/jobqueue $(PY) -m bench.activity
+
+# A long API fuzzing run (make test runs a short one): Schemathesis on the local stack, every
+# phase, as a tenant and as an admin (docs/reliability.md).
+fuzz: venv
+	JOBQ_FUZZ_EXAMPLES=$${JOBQ_FUZZ_EXAMPLES:-150} $(PY) -m pytest tests/e2e/test_fuzz.py -q -s -p no:cacheprovider
 
 build: sam-venv
 	$(SAM_VENV)/bin/sam build --template template.yaml

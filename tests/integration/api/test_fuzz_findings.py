@@ -108,3 +108,26 @@ def test_a_retry_cap_below_its_base_answers_422(api, retry):
 
     assert response.status == 422 and "max_seconds must be at least base_seconds" in response.details["retry"]
     assert api.jobs_in_table() == []
+
+
+def test_created_after_alone_lists_only_jobs_beside_activity_items(api):
+    created = NOW - timedelta(hours=1)
+    job = make_job(id=ulid(created), created_at=created, tenant_id="acme")
+    default_ports().jobs.create(job)
+    table = default_ports().jobs.table
+    # the tenant's partition also holds its tallies, feed pages and batch markers (after JOB#)
+    table.put_item(Item={"PK": "T#acme", "SK": "MARK#1100000000017454423014", "last": 1, "pages": 1})
+    table.put_item(Item={"PK": "T#acme", "SK": "EVT#2026-12-01T12:00:00Z#1#0", "events": []})
+
+    response = api.call("api_list_jobs", query={"created_after": iso(NOW - timedelta(days=1))})
+
+    assert response.status == 200 and [j["id"] for j in response.body["jobs"]] == [job.id]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "text/plain", "application/x-www-form-urlencoded"]
+)
+def test_a_body_that_says_it_is_not_json_answers_415(api, content_type):
+    response = api.call("api_patch_job", body='{"enabled": false}', headers={"content-type": content_type})
+
+    assert response.status == 415 and response.error_code == "unsupported_media_type"

@@ -81,9 +81,10 @@ def handle(event: dict[str, Any], context: Any, ports: Ports, registry: Registry
     """Answer one HTTP API v2 event; the routes find `ports` and `registry` in the context."""
     problem = body_problem(event)
     if problem is not None:
-        error = {"error": {"code": "bad_request", "message": problem, "details": {"body": problem}}}
+        status, code, message = problem
+        error = {"error": {"code": code, "message": message, "details": {"body": message}}}
         return {
-            "statusCode": 400,
+            "statusCode": status,
             "headers": {"Content-Type": content_types.APPLICATION_JSON},
             "body": json.dumps(error),
             "isBase64Encoded": False,

@@ -13,11 +13,25 @@ from typing import Any
 MAX_DEPTH = 64
 
 
-def body_problem(event: dict[str, Any]) -> str | None:
-    """Why the event's body is refused, or None when it is acceptable (or absent)."""
+def body_problem(event: dict[str, Any]) -> tuple[int, str, str] | None:
+    """(status, code, why) when the event's body is refused, or None when it is acceptable (or
+    absent): 415 for a body that says it is not JSON, else 400."""
     body = event.get("body")
     if body is None or body == "":
         return None
+    media = _media_type(event.get("headers") or {})
+    if media and media != "application/json" and not media.endswith("+json"):
+        return 415, "unsupported_media_type", f"a request body must be application/json, not {media[:100]}"
+    problem = _json_problem(event, body)
+    return None if problem is None else (400, "bad_request", problem)
+
+
+def _media_type(headers: dict[str, Any]) -> str:
+    value = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _json_problem(event: dict[str, Any], body: str) -> str | None:
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(body, validate=True)

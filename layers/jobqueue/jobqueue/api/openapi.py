@@ -108,6 +108,25 @@ _ERRORS = {
     429: "a tenant limit (max_queued_jobs, max_daily_jobs with Retry-After)",
     503: "a dependency (EventBridge Scheduler) refused: nothing was accepted, retry",
 }
+
+
+def _job_link(path: str, method: str) -> dict[str, Any]:
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": {"job_id": "$response.body#/id"}}
+
+
+# What a submitted job's id leads to (OpenAPI links: stateful fuzzing follows them).
+JOB_LINKS = {
+    "GetJob": _job_link("/v1/jobs/{job_id}", "get"),
+    "CancelJob": _job_link("/v1/jobs/{job_id}/cancel", "post"),
+    "RetryJob": _job_link("/v1/jobs/{job_id}/retry", "post"),
+    "PauseOrResumeJob": _job_link("/v1/jobs/{job_id}", "patch"),
+    "JobEvents": {
+        "operationRef": "#/paths/~1v1~1events/get",
+        "parameters": {"query.job_id": "$response.body#/id"},
+    },
+}
+
 UNAUTHORIZED = {
     "description": "no key, or a bad or revoked one: API Gateway's authorizer answer",
     "content": {"application/json": {"model": GatewayMessage}},
@@ -121,6 +140,7 @@ def responses(
     *errors: int,
     body: bool = False,
     authorized: bool = True,
+    links: dict[str, Any] | None = None,
 ) -> dict[int, Any]:
     """The `responses=` of a route: its success, the error statuses it names, and those every
     route can answer (400 and 422 for any request; 401 and 403 behind the authorizer; 415 for
@@ -128,6 +148,8 @@ def responses(
     ok: dict[str, Any] = {"description": description}
     if model is not None:
         ok["content"] = {"application/json": {"model": model}}
+    if links:
+        ok["links"] = links
     documented: dict[int, Any] = {status: ok}
     common = [400, 422, *([403] if authorized else []), *([415] if body else [])]
     for code in sorted({*errors, *common}):

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from jobqueue.api import commands
 from jobqueue.api.deps import calling_tenant, ports_of, registry_of, view
-from jobqueue.api.openapi import JobBatch, JobList, JobView, responses
+from jobqueue.api.openapi import JOB_LINKS, JobBatch, JobList, JobView, responses
 from jobqueue.api.submit import submit_batch, submit_job
 from jobqueue.errors import ValidationFailed
 from jobqueue.models.job import JobStatus, JobType, Priority
@@ -33,7 +33,7 @@ IdempotencyKey = Annotated[
     "/",
     summary="Submit a job",
     tags=["jobs"],
-    responses=responses(201, "the job", JobView, 409, 413, 429, 503, body=True),
+    responses=responses(201, "the job", JobView, 409, 413, 429, 503, body=True, links=JOB_LINKS),
 )
 def submit(submission: JobSubmission, idempotency_key: IdempotencyKey = None) -> Any:
     tenant = calling_tenant(router)

@@ -37,6 +37,9 @@ def presented(status: JobStatus, now: datetime) -> Any:
     return Attr("status").eq(JobStatus.PENDING.value) & ~due_timer
 
 
+JOB_ID_TOP = "~"  # sorts after every ULID character
+
+
 def list_jobs(table: Any, tenant_id: str, query: JobQuery, now: datetime) -> JobPage:
     start_key = _decode_cursor(query.cursor, tenant_id, query) if query.cursor else None
     low = ulid_floor(query.created_after) if query.created_after else None
@@ -51,8 +54,10 @@ def list_jobs(table: Any, tenant_id: str, query: JobQuery, now: datetime) -> Job
         sort_name, prefix = "SK", keys.JOB_SK_PREFIX
     if low and high:
         key &= Key(sort_name).between(prefix + low, prefix + high)
+    elif low and prefix:  # bounded above too: the partition holds more than jobs after JOB#
+        key &= Key(sort_name).between(prefix + low, prefix + JOB_ID_TOP)
     elif low:
-        key &= Key(sort_name).gte(prefix + low)
+        key &= Key(sort_name).gte(low)
     elif high and prefix:
         key &= Key(sort_name).between(prefix, prefix + high)
     elif high:  # an index sort key holds the id alone: no empty lower bound (DynamoDB refuses "")
