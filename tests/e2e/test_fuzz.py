@@ -46,7 +46,8 @@ def fuzz(stack: LocalStack, key: str, selection: list[str], report: Path) -> tup
         "--no-color",
         *selection,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # In the report's folder: Schemathesis keeps its example database in the working directory.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=report.parent)
     entries = json.loads(report.read_text())["log"]["entries"] if report.exists() else []
     return done.returncode, done.stdout + done.stderr, Counter(e["response"]["status"] for e in entries)
 
