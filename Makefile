@@ -14,7 +14,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity fuzz build clean venv sam-venv checkov checkov-venv
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity soak fuzz build clean venv sam-venv checkov checkov-venv
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
@@ -85,6 +85,11 @@ bench-activity: venv
 # phase, as a tenant and as an admin (docs/reliability.md).
 fuzz: venv
 	JOBQ_FUZZ_EXAMPLES=$${JOBQ_FUZZ_EXAMPLES:-150} $(PY) -m pytest tests/e2e/test_fuzz.py -q -s -p no:cacheprovider
+
+# The fault soak through the local stack (docs/reliability.md): about 5 minutes on 2 cores;
+# `make soak ARGS="--jobs 10000"` for the long one, ARGS="--json soak.json" for the figures.
+soak: venv
+	$(PY) -m bench.soak $(ARGS)
 
 build: sam-venv
 	$(SAM_VENV)/bin/sam build --template template.yaml

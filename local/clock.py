@@ -55,6 +55,8 @@ class Clock(BackgroundLoop):
     """One thread: every `tick` seconds fires what is due; every `scan_every` seconds reads
     moto's schedules."""
 
+    faults: Any = None  # local.faults.Faults of the fault soak: duplicate fires
+
     def __init__(
         self,
         targets: Targets,
@@ -167,6 +169,8 @@ class Clock(BackgroundLoop):
             event, body = {}, "{}"
         try:
             target = self.targets.deliver(schedule, event, body)
+            if self.faults is not None:
+                self.faults.fire_twice(lambda: self.targets.deliver(schedule, event, body))
             self.say(
                 f"{schedule.name} fired -> {target} (slot {slot:%H:%M:%S}, {fire.lateness_ms:.0f} ms late)"
             )

@@ -13,6 +13,7 @@ This file must not import anything from `local`: it runs with only the function'
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -85,6 +86,16 @@ class _InitError(Exception):
         self.error_type = error_type
 
 
+def _faults(here: str) -> Any:
+    """The fault soak only (JOBQ_FAULTS, set through the template by local/fault_config.py):
+    local/faults.py, loaded by path, installs its hooks before the handler is imported."""
+    spec = importlib.util.spec_from_file_location("jobq_local_faults", os.path.join(here, "faults.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.install(os.environ["JOBQ_FAULTS"])
+
+
 def main() -> None:
     # `python -P` keeps this script's folder (local/) off sys.path; be sure on older pythons.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -98,6 +109,7 @@ def main() -> None:
         responses.flush()
 
     started = time.monotonic()
+    with_faults = _faults(here) if os.environ.get("JOBQ_FAULTS") else None
     try:
         handler = _load_handler(os.environ["_HANDLER"])
     except _InitError as exc:
@@ -106,6 +118,8 @@ def main() -> None:
     except Exception as exc:
         send({"init_error": _error(exc, "Runtime.UserCodeSyntaxError")})
         return
+    if with_faults is not None:
+        handler = with_faults(handler)
     send({"ready": True, "init_ms": round((time.monotonic() - started) * 1000, 1)})
 
     for line in requests:  # EOF (parent gone or stopping) ends the environment

@@ -9,14 +9,33 @@ records they add) in case an update expression turns out invalid half way.
 
 `install()` is idempotent; the local moto server process calls it at start, and the test suite
 for in-process moto (tests/conftest.py).
+
+`serialize_dynamodb()` (the local moto server only) makes each DynamoDB item operation atomic,
+as DynamoDB serializes the writes to an item: moto's threaded server reads, checks and writes
+an item in the request's thread without a lock, so two simultaneous conditional writes could
+both pass (docs/decisions/008; the fault soak caught two workers claiming one job this way).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import threading
 from typing import Any
 
 _INSTALLED = False
+_SERIALIZED = False
+_DYNAMODB_LOCK = threading.RLock()
+# Every item read and write of moto's DynamoDB backend (batch operations call these per item).
+_SERIALIZED_OPERATIONS = (
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "transact_write_items",
+)
 
 
 def install() -> None:
@@ -27,6 +46,27 @@ def install() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _INSTALLED = True
+
+
+def serialize_dynamodb() -> None:
+    """One DynamoDB item operation at a time in this process (idempotent; after `install()`)."""
+    global _SERIALIZED
+    if _SERIALIZED:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _SERIALIZED_OPERATIONS:
+        setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
+    _SERIALIZED = True
+
+
+def _serialized(operation: Any) -> Any:
+    @functools.wraps(operation)
+    def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return operation(*args, **kwargs)
+
+    return one_at_a_time
 
 
 def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

@@ -17,9 +17,10 @@ def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     from moto.server import ThreadedMotoServer
 
-    from local.moto_patches import install
+    from local.moto_patches import install, serialize_dynamodb
 
     install()  # transactions without a deep copy of every table
+    serialize_dynamodb()  # one DynamoDB item operation at a time, as DynamoDB serializes an item's writes
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per AWS call
 

@@ -155,6 +155,8 @@ Invoke = Callable[..., Any]  # (function logical id, event) -> result; raises Fu
 class SqsPoller(BackgroundLoop):
     """One poller thread per event source; batches run on up to `max_concurrency` threads."""
 
+    faults: Any = None  # local.faults.Faults of the fault soak: duplicate deliveries
+
     def __init__(
         self,
         source: SqsSource,
@@ -252,6 +254,8 @@ class SqsPoller(BackgroundLoop):
         self.batches += 1
         self.messages += len(matching)
         started = time.monotonic()
+        if self.faults is not None:
+            self.faults.deliver_twice(matching, lambda dup: self.invoke(source.function, {"Records": dup}))
         try:
             result = self.invoke(source.function, {"Records": matching}, request_id=str(uuid.uuid4()))
         except FunctionError as exc:

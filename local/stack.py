@@ -29,6 +29,7 @@ from local.demo_tenant import DemoTenant, create_demo_tenant
 from local.emf import MetricsSink
 from local.errors import FunctionError, StackError
 from local.event_sources import make_clock, make_pollers, queues_by_arn, read_event_sources
+from local.fault_config import attach_faults, fault_overrides, stack_faults
 from local.function_env import lambda_environment
 from local.function_pool import FunctionPool, create_pools, warm_pools
 from local.function_specs import FunctionSpec, function_specs
@@ -66,6 +67,7 @@ class LocalStack:
         console: Console | None = None,
         verbose: bool = False,
         max_environments: int | None = None,
+        faults: dict[str, Any] | None = None,
     ):
         self.host = host
         self.api_port = api_port
@@ -73,7 +75,8 @@ class LocalStack:
         self.admin_key = admin_key or new_admin_key()
         self.template_path = Path(template)
         self.parameters = dict(parameters or {})
-        self.property_overrides = dict(property_overrides or {})
+        self.property_overrides = fault_overrides(self.template_path, property_overrides, faults)
+        self.faults = stack_faults(faults)  # the fault soak only (local/faults.py); never `make run`
         self.region = region
         self.stack_name = stack_name
         self.create_demo_tenant = create_demo_tenant
@@ -267,6 +270,7 @@ class LocalStack:
             account_id=DEFAULT_ACCOUNT_ID,
             say=lambda text: self.say("clock", text),
         )
+        attach_faults(self.faults, self._pollers, self._clock)
         for poller in self._pollers:
             poller.start()
         self._clock.start()

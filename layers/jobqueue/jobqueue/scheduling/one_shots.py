@@ -41,7 +41,10 @@ def queue_due(ports: Ports, tenant_id: str, job_id: str) -> Outcome:
     job = ports.jobs.get(tenant_id, job_id)
     if job is None:
         return Outcome("dispatch", "ignored", job_id, "no such job")
-    if job.status is not JobStatus.PENDING or job.type not in ONE_SHOT_TYPES:
+    # Any job waiting for its time is due like a one-shot: a retry's backoff is one (of an
+    # immediate job too), and the sweeper's safety net for a retry whose message was lost.
+    waits_for_time = job.type in ONE_SHOT_TYPES or job.waiting_on is WaitingOn.TIME
+    if job.status is not JobStatus.PENDING or not waits_for_time:
         return Outcome("dispatch", "ignored", job_id, f"{job.type.value} job is {job.status.value}")
     if job.waiting_on is WaitingOn.DEPENDENCIES:
         verdict = dependency_state(parents_of(ports, job), job.depends_on)
