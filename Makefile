@@ -69,10 +69,10 @@ test-template: venv
 test-e2e: venv
 	$(PY) -m pytest tests/e2e -q
 
-# Three workers, a test file each at a time (end-to-end files share their worker's local stack:
+# Four workers, a test file each at a time (end-to-end files share their worker's local stack:
 # they mostly wait on the clock); then the tests that measure latency, alone on the machine.
 test: lint template-check checkov
-	$(PY) -m pytest -q -n 3 --dist loadfile -m "not timing"
+	$(PY) -m pytest -q -n 4 --dist loadfile -m "not timing"
 	$(PY) -m pytest -q -m timing
 
 bench: venv

@@ -23,7 +23,7 @@ from tests.e2e.conftest import Api
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = int(os.environ.get("JOBQ_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("JOBQ_FUZZ_EXAMPLES", "8"))
 SEED = os.environ.get("JOBQ_FUZZ_SEED", "7")
 MIN_REQUESTS = 1000
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
