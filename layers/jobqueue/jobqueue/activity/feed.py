@@ -19,10 +19,6 @@ from jobqueue.ports import ActivityLog, FeedPosition
 SETTLE = timedelta(seconds=3)
 
 
-def encode(data: dict[str, Any]) -> str:
-    return cursors.encode(data)
-
-
 def decode(cursor: str, kind: str) -> dict[str, Any]:
     data = cursors.decode(cursor)
     if data.get("k") != kind:
@@ -43,7 +39,7 @@ def tenant_events(
     events = [event for _, event in read]
     if read:
         position = read[-1][0]
-    cursor = encode({"k": "feed", "p": position[0], "i": position[1]}) if position else None
+    cursor = cursors.encode({"k": "feed", "p": position[0], "i": position[1]}) if position else None
     return {"events": events, "next_cursor": cursor}
 
 
@@ -78,5 +74,5 @@ def job_events(job: Job, after: str | None, limit: int) -> dict[str, Any]:
         )
         events.append(entry.event())
     last = start + len(events) - 1
-    cursor = encode({"k": "job", "j": job.id, "i": last}) if events else after
+    cursor = cursors.encode({"k": "job", "j": job.id, "i": last}) if events else after
     return {"events": events, "next_cursor": cursor}

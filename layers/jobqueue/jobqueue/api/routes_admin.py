@@ -16,6 +16,7 @@ from jobqueue.api.openapi import IssuedKey, responses
 from jobqueue.api.openapi_activity import AdminStats
 from jobqueue.errors import NotFound
 from jobqueue.models.tenant import Tenant
+from jobqueue.ports import TenantRepository
 from jobqueue.tiers import LimitOverrides
 
 router = Router()
@@ -47,6 +48,14 @@ class TenantUpsert(BaseModel):
     tier: int = Field(ge=1, le=4)
     limits: LimitOverrides = Field(default_factory=LimitOverrides)
     suspended: bool = Field(default=False, description="its keys are refused and its jobs wait")
+
+
+def _existing(tenants: TenantRepository, tenant_id: str) -> Tenant:
+    """The tenant's profile, or a 404."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    return tenant
 
 
 def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
@@ -85,10 +94,7 @@ def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
 )
 def get_tenant(tenant_id: TenantId) -> Any:
     require_admin(router.current_event.raw_event)
-    tenant = ports_of(router).tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("tenant not found", {"tenant_id": tenant_id})
-    return profile(tenant)
+    return profile(_existing(ports_of(router).tenants, tenant_id))
 
 
 @router.get(
@@ -126,8 +132,7 @@ def list_tenants(
 def issue_key(tenant_id: TenantId) -> Any:
     require_admin(router.current_event.raw_event)
     tenants = ports_of(router).tenants
-    if tenants.get(tenant_id) is None:
-        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    _existing(tenants, tenant_id)
     key_id, api_key = tenants.issue_key(tenant_id)
     return {"tenant_id": tenant_id, "key_id": key_id, "api_key": api_key}, 201
 
@@ -167,8 +172,7 @@ KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{6,64}$")]
 def list_keys(tenant_id: TenantId) -> Any:
     require_admin(router.current_event.raw_event)
     tenants = ports_of(router).tenants
-    if tenants.get(tenant_id) is None:
-        raise NotFound("tenant not found", {"tenant_id": tenant_id})
+    _existing(tenants, tenant_id)
     return {"keys": [key.view() for key in tenants.list_keys(tenant_id)]}
 
 

@@ -20,16 +20,20 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from jobqueue.models.job import Job
+from jobqueue.models.tenant import Tenant
 from jobqueue.ports import TenantCounters, TenantRepository
 from jobqueue.tenancy.profiles import effective_limits
 
 logger = Logger(child=True)
 
 
-def take_slot(counters: TenantCounters, tenants: TenantRepository, job: Job) -> bool:
-    """Take one of the tenant's running slots for `job` (and move it out of waiting)."""
-    limit = effective_limits(tenants, job.tenant_id, job.tier).max_concurrent_jobs
-    return counters.take_running(job.tenant_id, limit)
+def take_slot(
+    counters: TenantCounters, tenants: TenantRepository, job: Job, tenant: Tenant | None = None
+) -> bool:
+    """Take one of the tenant's running slots for `job` (and move it out of waiting); `tenant`,
+    when the caller read the profile already, saves reading it again."""
+    limits = tenant.limits if tenant is not None else effective_limits(tenants, job.tenant_id, job.tier)
+    return counters.take_running(job.tenant_id, limits.max_concurrent_jobs)
 
 
 def give_slot(counters: TenantCounters, job: Job, requeued: bool = False) -> None:

@@ -153,10 +153,10 @@ def handle_record(
         # It would not fit in what is left; a fresh invocation runs it with its full timeout.
         why = "the job's timeout does not fit in the time left"
         return defer(ports, delivery_of(record), invocation.deferred, why)
-    tenant = ports.tenants.get(job.tenant_id)  # cached a few seconds; take_slot reads it too
+    tenant = ports.tenants.get(job.tenant_id)  # cached a few seconds
     if tenant is not None and tenant.suspended:
         return wait_while_suspended(ports, job, log)
-    if not take_slot(ports.counters, ports.tenants, job):
+    if not take_slot(ports.counters, ports.tenants, job, tenant):
         return wait_for_slot(ports, job, message, now, rng, log)
     claimed = claim.claim(ports.jobs, job, now)
     if claimed is None:
