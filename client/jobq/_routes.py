@@ -196,8 +196,16 @@ def admin_stats() -> Call[AdminStats]:
     return Call("GET", "/v1/admin/stats", AdminStats.model_validate)
 
 
-def put_tenant(tenant_id: str, name: str, tier: int, limits: Mapping[str, Any] | None = None) -> Call[Tenant]:
+def put_tenant(
+    tenant_id: str,
+    name: str,
+    tier: int,
+    limits: Mapping[str, Any] | None = None,
+    bus_events: str | None = None,
+) -> Call[Tenant]:
     body = {"name": name, "tier": tier, "limits": to_json(limits or {})}
+    if bus_events is not None:  # left out: the deployment's choice
+        body["bus_events"] = bus_events
     return Call("PUT", f"/v1/admin/tenants/{segment(tenant_id)}", Tenant.model_validate, json=body)
 
 

@@ -225,9 +225,14 @@ class AsyncClient:
         return await self.send(routes.admin_stats())
 
     async def put_tenant(
-        self, tenant_id: str, name: str, tier: int, limits: Mapping[str, Any] | None = None
+        self,
+        tenant_id: str,
+        name: str,
+        tier: int,
+        limits: Mapping[str, Any] | None = None,
+        bus_events: str | None = None,
     ) -> Tenant:
-        return await self.send(routes.put_tenant(tenant_id, name, tier, limits))
+        return await self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events))
 
     async def get_tenant(self, tenant_id: str) -> Tenant:
         return await self.send(routes.get_tenant(tenant_id))

@@ -253,10 +253,17 @@ class Client:
         return self.send(routes.admin_stats())
 
     def put_tenant(
-        self, tenant_id: str, name: str, tier: int, limits: Mapping[str, Any] | None = None
+        self,
+        tenant_id: str,
+        name: str,
+        tier: int,
+        limits: Mapping[str, Any] | None = None,
+        bus_events: str | None = None,
     ) -> Tenant:
-        """Create or replace a tenant; `limits` overrides the tier's (a PUT replaces them all)."""
-        return self.send(routes.put_tenant(tenant_id, name, tier, limits))
+        """Create or replace a tenant; `limits` overrides the tier's (a PUT replaces them all);
+        `bus_events` ("terminal", "all" or "none": which of its jobs' status changes go to the
+        event bus) overrides the deployment's choice, None leaves it to the deployment."""
+        return self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events))
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         return self.send(routes.get_tenant(tenant_id))

@@ -70,8 +70,8 @@ SHOWN = [
     (
         ["admin", "tenant", "get", "acme"],
         "/v1/admin/tenants/acme",
-        samples.tenant(),
-        ["Acme", "s3cret", '{"max_queued_jobs":2}'],
+        samples.tenant(bus_events="none"),
+        ["Acme", "s3cret", '{"max_queued_jobs":2}', "none"],
     ),
     (
         ["admin", "key", "create", "acme"],
@@ -232,12 +232,14 @@ def test_admin_tenant_put_sends_the_profile(api: FakeApi, cli, tmp_path):
         "admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "2", "--limits", f"@{limits}"
     )
     bare = cli("admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "3")
+    all_events = cli("admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "3", "--bus-events", "all")
 
-    assert (inline.exit_code, from_file.exit_code, bare.exit_code) == (0, 0, 0)
-    assert [api.body(i) for i in range(3)] == [
+    assert (inline.exit_code, from_file.exit_code, bare.exit_code, all_events.exit_code) == (0, 0, 0, 0)
+    assert [api.body(i) for i in range(4)] == [
         {"name": "Acme", "tier": 1, "limits": {"max_queued_jobs": 2}},
         {"name": "Acme", "tier": 2, "limits": {"max_daily_jobs": 5000}},
         {"name": "Acme", "tier": 3, "limits": {}},
+        {"name": "Acme", "tier": 3, "limits": {}, "bus_events": "all"},
     ]
     assert "s3cret" in inline.stdout
 
@@ -249,6 +251,7 @@ def test_admin_tenant_put_sends_the_profile(api: FakeApi, cli, tmp_path):
         ["--name", "Acme", "--tier", "1", "--limits", "[]"],
         ["--name", "Acme", "--tier", "9"],
         ["--tier", "1"],
+        ["--name", "Acme", "--tier", "1", "--bus-events", "some"],
     ],
 )
 def test_admin_tenant_put_usage_errors_exit_2(api: FakeApi, cli, args):

@@ -185,6 +185,16 @@ CASES: list[tuple[str, Callable[[jobq.Client], Any], str, str, dict, Any, Any, C
         lambda r: isinstance(r, jobq.Tenant) and r.overrides == {"max_queued_jobs": 2},
     ),
     (
+        "put_tenant_bus_events",
+        lambda c: c.put_tenant("acme", "Acme", 1, bus_events="all"),
+        "PUT",
+        "/v1/admin/tenants/acme",
+        {},
+        {"name": "Acme", "tier": 1, "limits": {}, "bus_events": "all"},
+        samples.tenant(bus_events="all"),
+        lambda r: r.bus_events == "all",
+    ),
+    (
         "get_tenant",
         lambda c: c.get_tenant("acme"),
         "GET",

@@ -119,7 +119,7 @@ FUNCTION_ENV = {
     "WorkerFunction": QUEUE_ENV,
     "DeadLetterFunction": {"DEAD_LETTER_QUEUE_URL"},
     "SweeperFunction": QUEUE_ENV | {"EVENT_BUS_NAME"},  # alert notifications
-    "StreamFunction": {"EVENT_BUS_NAME"} | QUEUE_ENV,  # it queues released dependents
+    "StreamFunction": {"EVENT_BUS_NAME", "LIFECYCLE_EVENTS"} | QUEUE_ENV,  # it queues released dependents
     "DispatcherFunction": QUEUE_ENV | SCHEDULER_ENV,
 }
 
@@ -383,6 +383,13 @@ def test_stream_function_reads_the_table_stream(sam_resources, cfn_resources):
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     table = cfn_resources["JobsTable"]["Properties"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+def test_lifecycle_events_are_a_parameter_terminal_by_default(sam_template, cfn_resources):
+    param = sam_template["Parameters"]["LifecycleEvents"]
+    assert (param["AllowedValues"], param["Default"]) == (["terminal", "all", "none"], "terminal")
+    env = cfn_resources["StreamFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["LIFECYCLE_EVENTS"] == {"Ref": "LifecycleEvents"}
 
 
 def test_sweeper_runs_every_minute(sam_resources):

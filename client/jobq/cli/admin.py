@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from jobq.cli import render
+from jobq.cli import choices, render
 from jobq.cli.observe import queue_table
 from jobq.cli.state import JsonFlag, api_errors, json_argument, state, wants_json
 from jobq.models import Tenant
@@ -26,6 +26,7 @@ def _tenant(tenant: Tenant) -> Table:
         ("tier", str(tenant.tier)),
         ("limits", render.text(tenant.limits)),
         ("overrides", render.text(tenant.overrides)),
+        ("bus events", tenant.bus_events or "the deployment's"),
     ]
     if tenant.signing_secret:
         rows.append(("signing secret", tenant.signing_secret))
@@ -40,13 +41,18 @@ def put_tenant(
     name: Annotated[str, typer.Option(help="Display name.")],
     tier: Annotated[int, typer.Option(min=1, max=4, help="Tier 1-4.")],
     limits: Annotated[str | None, typer.Option(help="JSON object of limit overrides, @file or -.")] = None,
+    bus_events: Annotated[
+        choices.BusEvents | None,
+        typer.Option(help="Its jobs' status changes on the event bus; default: the deployment's choice."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Create or replace a tenant (its overrides are replaced too)."""
+    """Create or replace a tenant (its overrides and bus events are replaced too)."""
     overrides = json_argument(limits, "--limits")
     if overrides is not None and not isinstance(overrides, dict):
         raise typer.BadParameter("the limits must be a JSON object", param_hint="--limits")
-    tenant = state(ctx).client().put_tenant(tenant_id, name, tier, overrides)
+    chosen = bus_events.value if bus_events else None
+    tenant = state(ctx).client().put_tenant(tenant_id, name, tier, overrides, chosen)
     if wants_json(ctx, json_output):
         render.print_json(tenant.raw)
     else:

@@ -28,6 +28,7 @@ from jobq.models.jobs import (
     RetryPolicy,
 )
 from jobq.models.tenants import (
+    BUS_EVENTS,
     AdminStats,
     ApiKey,
     Limits,
@@ -40,6 +41,7 @@ from jobq.models.tenants import (
 )
 
 __all__ = [
+    "BUS_EVENTS",
     "JOB_STATUSES",
     "JOB_TYPES",
     "PRIORITIES",

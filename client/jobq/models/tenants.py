@@ -8,6 +8,10 @@ from pydantic import Field
 
 from jobq.models._base import ApiModel
 
+# A tenant's `bus_events`: which of its jobs' status changes go to the event bus (None: the
+# deployment's choice, `terminal` unless the template parameter `LifecycleEvents` says otherwise).
+BUS_EVENTS = ("terminal", "all", "none")
+
 
 class Limits(ApiModel):
     """A tenant's effective limits (its tier's, with its overrides)."""
@@ -58,6 +62,7 @@ class Tenant(ApiModel):
     tier: int
     limits: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, Any] = Field(default_factory=dict)
+    bus_events: str | None = None
     signing_secret: str | None = None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from jobqueue.models.job import QueueBand
+from jobqueue.models.tenant import BUS_EVENTS, DEFAULT_BUS_EVENTS, BusEvents
 
 # A job's timeout stays this far below the worker function's timeout.
 JOB_TIMEOUT_MARGIN_SECONDS = 15
@@ -32,6 +33,10 @@ class Settings:
     webhook_allow_private: bool = False
     webhook_allow_insecure_http: bool = False
     worker_timeout_seconds: int = 300
+    # The deployment's lifecycle events on the bus (a tenant's `bus_events` overrides it).
+    lifecycle_events: BusEvents = DEFAULT_BUS_EVENTS
+    # How many records of a batch the worker runs side by side (1: one after the other).
+    worker_record_concurrency: int = 10
 
     @property
     def max_job_timeout_seconds(self) -> int:
@@ -73,4 +78,12 @@ def get_settings() -> Settings:
         # Test switch only: lets the webhook handler talk plain http to a local server.
         webhook_allow_insecure_http=env.get("WEBHOOK_ALLOW_INSECURE_HTTP", "") == "1",
         worker_timeout_seconds=int(env.get("WORKER_TIMEOUT_SECONDS", "300")),
+        lifecycle_events=_bus_events(env.get("LIFECYCLE_EVENTS") or DEFAULT_BUS_EVENTS),
+        worker_record_concurrency=max(1, int(env.get("WORKER_RECORD_CONCURRENCY", "10"))),
     )
+
+
+def _bus_events(value: str) -> BusEvents:
+    if value not in BUS_EVENTS:
+        raise ValueError(f"LIFECYCLE_EVENTS={value!r}: expected one of {', '.join(BUS_EVENTS)}")
+    return value  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jobqueue.adapters.dynamodb.keys import tenant_profile_key
 from jobqueue.ids import hash_key
 from tests.integration.api.conftest import ADMIN, principal
 
@@ -58,6 +59,39 @@ def test_an_unknown_limit_answers_422_naming_it(api):
     response = _put(api, body={"name": "X", "tier": 2, "limits": {"max_coffee": 3}})
 
     assert response.status == 422 and "limits.max_coffee" in response.details
+
+
+def test_a_tenants_bus_events_are_stored_shown_and_cleared_by_a_put_without_them(api):
+    put = _put(api, body={**TENANT_BODY, "bus_events": "all"})
+    got = api.call("api_get_tenant", tenant_id="initech", principal=ADMIN)
+    item = api.aws.table().get_item(Key=tenant_profile_key("initech"))["Item"]
+    listed = api.call("api_list_tenants", principal=ADMIN).body["tenants"]
+
+    cleared = _put(api)  # a PUT is the whole profile: without bus_events, the deployment's choice
+    item_after = api.aws.table().get_item(Key=tenant_profile_key("initech"))["Item"]
+
+    assert put.status == 200 and put.body["bus_events"] == "all"
+    assert got.body["bus_events"] == "all" and item["bus_events"] == "all"
+    assert [t["bus_events"] for t in listed if t["tenant_id"] == "initech"] == ["all"]
+    assert cleared.body["bus_events"] is None and "bus_events" not in item_after
+    assert api.call("api_get_tenant", tenant_id="initech", principal=ADMIN).body["bus_events"] is None
+
+
+def test_bus_events_outside_terminal_all_none_answer_422_naming_them(api):
+    response = _put(api, body={**TENANT_BODY, "bus_events": "some"})
+
+    assert response.status == 422 and response.error_code == "validation_error"
+    assert "bus_events" in response.details
+    assert api.call("api_get_tenant", tenant_id="initech", principal=ADMIN).status == 404
+
+
+def test_the_openapi_document_describes_bus_events(api):
+    schemas = api.call("api_openapi", principal=None).body["components"]["schemas"]
+
+    for model in ("TenantUpsert", "TenantProfile"):
+        field = schemas[model]["properties"]["bus_events"]
+        assert {"type": "string", "enum": ["terminal", "all", "none"]} in field["anyOf"], model
+        assert {"type": "null"} in field["anyOf"] and "LifecycleEvents" in field["description"], model
 
 
 def test_a_tenant_key_cannot_put_tenants(api):

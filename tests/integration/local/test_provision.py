@@ -58,15 +58,15 @@ def test_job_queues_have_six_times_the_worker_timeout_and_redrive_to_the_dlq(
 
 
 def test_parameters_flow_through_mappings_into_resources(moto: None) -> None:
-    provisioned = provision_stack(
-        ROOT / "template.yaml", {"WorkerTimeoutSeconds": "120", "MaxReceiveCount": "2"}, clients=client
-    )
+    parameters = {"WorkerTimeoutSeconds": "120", "MaxReceiveCount": "2", "LifecycleEvents": "all"}
+    provisioned = provision_stack(ROOT / "template.yaml", parameters, clients=client)
     url = provisioned.resolver.refs["LowQueue"]
 
     attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
     assert attributes["VisibilityTimeout"] == "720"
     assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 2
+    assert function_specs(provisioned, ROOT)["StreamFunction"].environment["LIFECYCLE_EVENTS"] == "all"
 
 
 def test_buses_schedule_groups_log_groups_and_the_schedule_rule_exist(provisioned: Provisioned) -> None:
@@ -101,6 +101,7 @@ def test_every_function_gets_its_env_resolved_to_the_provisioned_resources(provi
     assert worker.environment["QUEUE_URL_LOW"] == refs["LowQueue"]
     assert worker.environment["JOBS_TABLE_NAME"] == refs["JobsTable"]
     assert specs["AuthorizerFunction"].environment["ADMIN_KEY_HASH"] == "ab" * 32
+    assert specs["StreamFunction"].environment["LIFECYCLE_EVENTS"] == "terminal"  # the default
     assert (
         specs["DispatcherFunction"].environment["DISPATCHER_FUNCTION_ARN"] == specs["DispatcherFunction"].arn
     )

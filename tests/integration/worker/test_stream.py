@@ -1,4 +1,5 @@
-"""The stream function on moto: job status changes become events on the bus."""
+"""The stream function on moto: job status changes become events on the bus (every change with
+`LIFECYCLE_EVENTS=all`, as most tests here set; only the terminal ones by default)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import worker_app
 
 from jobqueue.adapters import aws
 from jobqueue.adapters.eventbridge import EventBridgeBus
+from jobqueue.models.tenant import Tenant
 from jobqueue.settings import get_settings
 from jobqueue.stream.process import process_stream
 from jobqueue.wiring import default_ports
@@ -25,8 +27,10 @@ BUS = "jobqueue-test-events"
 
 @pytest.fixture
 def bus(worker_env, monkeypatch):
-    """An event bus whose jobqueue events land in an SQS queue, so a test can read them back."""
+    """An event bus whose jobqueue events land in an SQS queue, so a test can read them back.
+    Every status change goes out (`LIFECYCLE_EVENTS=all`): the samples are not terminal."""
     monkeypatch.setenv("EVENT_BUS_NAME", BUS)
+    monkeypatch.setenv("LIFECYCLE_EVENTS", "all")
     get_settings.cache_clear()
     events, sqs = boto3.client("events"), boto3.client("sqs")
     events.create_event_bus(Name=BUS)
@@ -141,6 +145,29 @@ def test_a_job_run_by_the_worker_streams_its_lifecycle_from_the_real_stream(bus)
     statuses = [(e["detail"]["old_status"], e["detail"]["new_status"]) for e in bus_events(bus)]
     assert response["batchItemFailures"] == []
     assert statuses == [(None, "queued"), ("queued", "processing"), ("processing", "completed")]
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_by_default_only_a_jobs_terminal_change_goes_to_the_bus(bus, monkeypatch):
+    monkeypatch.delenv("LIFECYCLE_EVENTS")
+    get_settings.cache_clear()
+    job = submit(handler="echo")
+    worker_app.lambda_handler(message_event(job), FakeLambdaContext())
+
+    response = run(read_stream(aws.table(get_settings().table_name)))
+
+    statuses = [(e["detail"]["old_status"], e["detail"]["new_status"]) for e in bus_events(bus)]
+    assert response["batchItemFailures"] == []
+    assert statuses == [("processing", "completed")]
+
+
+def test_a_tenants_bus_events_override_the_deployments(bus):
+    acme = default_ports().tenants.get("acme") or Tenant(tenant_id="acme", name="Acme", tier=2)
+    default_ports().tenants.put(acme.model_copy(update={"bus_events": "none"}))
+
+    response = run(sample(0, 1))
+
+    assert response["batchItemFailures"] == [] and bus_events(bus) == []
 
 
 def read_stream(table) -> dict:

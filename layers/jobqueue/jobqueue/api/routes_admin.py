@@ -15,13 +15,20 @@ from jobqueue.api.deps import ports_of
 from jobqueue.api.openapi import IssuedKey, responses
 from jobqueue.api.openapi_activity import AdminStats
 from jobqueue.errors import NotFound
-from jobqueue.models.tenant import Tenant
+from jobqueue.models.tenant import BusEvents, Tenant
 from jobqueue.ports import TenantRepository
 from jobqueue.tiers import LimitOverrides
 
 router = Router()
 
 TenantId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")]
+
+
+BUS_EVENTS_HELP = (
+    "which `Job Status Changed` events of its jobs go to the event bus: `terminal` (changes into "
+    "completed, failed, timed_out or cancelled), `all` or `none`; null: the deployment's "
+    "choice (template parameter `LifecycleEvents`, default `terminal`)"
+)
 
 
 class TenantProfile(BaseModel):
@@ -31,6 +38,7 @@ class TenantProfile(BaseModel):
     limits: dict[str, Any] = Field(description="effective: the tier's, with the overrides")
     overrides: dict[str, Any]
     suspended: bool = False
+    bus_events: BusEvents | None = Field(default=None, description=BUS_EVENTS_HELP)
     signing_secret: str | None = Field(default=None, description="not in lists")
 
 
@@ -48,6 +56,7 @@ class TenantUpsert(BaseModel):
     tier: int = Field(ge=1, le=4)
     limits: LimitOverrides = Field(default_factory=LimitOverrides)
     suspended: bool = Field(default=False, description="its keys are refused and its jobs wait")
+    bus_events: BusEvents | None = Field(default=None, description=BUS_EVENTS_HELP)
 
 
 def _existing(tenants: TenantRepository, tenant_id: str) -> Tenant:
@@ -66,6 +75,7 @@ def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
         "limits": tenant.limits.model_dump(mode="json"),
         "overrides": tenant.overrides.model_dump(mode="json", exclude_none=True),
         "suspended": tenant.suspended,
+        "bus_events": tenant.bus_events,
     }
     if with_secret:  # verifies the X-Jobqueue-Signature of the tenant's callbacks and alert webhooks
         answer["signing_secret"] = tenant.signing_secret
@@ -81,7 +91,12 @@ def profile(tenant: Tenant, *, with_secret: bool = True) -> dict[str, Any]:
 def put_tenant(tenant_id: TenantId, body: TenantUpsert) -> Any:
     require_admin(router.current_event.raw_event)
     tenant = Tenant(
-        tenant_id=tenant_id, name=body.name, tier=body.tier, overrides=body.limits, suspended=body.suspended
+        tenant_id=tenant_id,
+        name=body.name,
+        tier=body.tier,
+        overrides=body.limits,
+        suspended=body.suspended,
+        bus_events=body.bus_events,
     )
     return profile(ports_of(router).tenants.put(tenant))  # the profile cache forgets the tenant
 

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from jobqueue.tiers import TIER_LIMITS, LimitOverrides, TenantLimits
+
+# Which job status changes go to the event bus as `Job Status Changed` events: only those into a
+# terminal status (the default), every one, or none (docs/decisions/012).
+BusEvents = Literal["terminal", "all", "none"]
+BUS_EVENTS: tuple[str, ...] = get_args(BusEvents)
+DEFAULT_BUS_EVENTS: BusEvents = "terminal"
 
 
 class Role(StrEnum):
@@ -37,6 +44,8 @@ class Tenant(BaseModel):
     # A suspended tenant's keys are refused and its jobs wait (nothing is lost); false again
     # and they run.
     suspended: bool = False
+    # The tenant's lifecycle events on the bus; None: the deployment's choice (`LIFECYCLE_EVENTS`).
+    bus_events: BusEvents | None = None
 
     @property
     def limits(self) -> TenantLimits:

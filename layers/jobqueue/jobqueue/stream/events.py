@@ -2,7 +2,8 @@
 
 One event per job that was created or whose status changed: source `jobqueue`, detail-type
 `Job Status Changed`, detail `{tenant_id, job_id, handler, type, priority, old_status,
-new_status, at}` (`old_status` is null for a new job).
+new_status, at}` (`old_status` is null for a new job). Which of them go to the bus is a choice
+(`BusEvents`, `published`): the changes into a terminal status (the default), all, or none.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from jobqueue.models.job import TERMINAL_STATUSES
 from jobqueue.models.job_change import JobChange
+from jobqueue.models.tenant import BusEvents
 from jobqueue.ports import BusEvent
 
 SOURCE = "jobqueue"
@@ -32,6 +34,13 @@ def status_change(change: JobChange | None) -> dict[str, Any] | None:
         "new_status": change.new_status,
         "at": change.at,
     }
+
+
+def published(choice: BusEvents, new_status: str) -> bool:
+    """Whether a status change into `new_status` goes to the bus under `choice`."""
+    if choice == "all":
+        return True
+    return choice == "terminal" and new_status in TERMINAL
 
 
 def bus_event(detail: dict[str, Any]) -> BusEvent:

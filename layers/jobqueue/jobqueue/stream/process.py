@@ -1,6 +1,7 @@
 """One stream batch: record the job activity (tallies and the event feed, `ActivityLog`),
-publish the status changes (PutEvents in tens through the `EventBus` port), release the
-dependents of jobs that reached a terminal status, and queue the callbacks of finished jobs.
+publish the status changes each tenant gets on the bus (by default only those into a terminal
+status; PutEvents in tens through the `EventBus` port), release the dependents of jobs that
+reached a terminal status, and queue the callbacks of finished jobs.
 
 A failure anywhere fails the whole batch: the answer names its first record, so Lambda retries
 from there with the same first record, which is the batch's identity for exactly-once activity
@@ -23,8 +24,10 @@ from jobqueue.callbacks import handle_callbacks
 from jobqueue.dependencies import release_dependents
 from jobqueue.models.activity import ActivityEntry
 from jobqueue.models.job_change import JobChange
-from jobqueue.ports import Ports
-from jobqueue.stream.events import bus_event, finished_parent, status_change
+from jobqueue.models.tenant import BusEvents
+from jobqueue.ports import Ports, TenantRepository
+from jobqueue.settings import get_settings
+from jobqueue.stream.events import bus_event, finished_parent, published, status_change
 
 logger = Logger(child=True)
 
@@ -82,12 +85,30 @@ class EventNotPublished(Exception):
 
 
 def publish_changes(ports: Ports, changes: Iterable[JobChange]) -> None:
+    """The status changes of the batch that their tenant's choice (`bus_choices`) puts on the bus."""
     details = [detail for detail in map(status_change, changes) if detail is not None]
+    if not details:
+        return
+    choices = bus_choices(ports.tenants, [detail["tenant_id"] for detail in details])
+    details = [detail for detail in details if published(choices[detail["tenant_id"]], detail["new_status"])]
     if not details:
         return
     refused = ports.events.publish([bus_event(detail) for detail in details])
     if refused:
         raise EventNotPublished(f"{len(refused)} of {len(details)} events refused")
+
+
+def bus_choices(tenants: TenantRepository, tenant_ids: Iterable[str]) -> dict[str, BusEvents]:
+    """Each tenant's lifecycle events: its profile's `bus_events`, else the deployment's
+    (`LIFECYCLE_EVENTS`; also for a tenant without a profile). One profile read per tenant and
+    batch, through the ports' tenants: on Lambda `CachedTenants`, which answers from its cache of
+    a few seconds, so a warm function usually reads none. A failed read fails the batch."""
+    default = get_settings().lifecycle_events
+    choices: dict[str, BusEvents] = {}
+    for tenant_id in dict.fromkeys(tenant_ids):
+        tenant = tenants.get(tenant_id)
+        choices[tenant_id] = (tenant.bus_events if tenant else None) or default
+    return choices
 
 
 def release_waiting_children(ports: Ports, changes: Iterable[JobChange]) -> None:

@@ -27,9 +27,23 @@ class DynamoTenantRepository(TableHolder):
 
     # -- profiles -------------------------------------------------------------------------
     def put(self, tenant: Tenant) -> Tenant:
-        """Create or replace a tenant's name, tier and overrides (created_at and the signing
-        secret are kept); returns the profile as stored."""
+        """Create or replace a tenant's name, tier, overrides, suspension and bus events (created_at
+        and the signing secret are kept); returns the profile as stored."""
         now = iso(self._clock.now())
+        values: dict[str, Any] = {
+            ":id": tenant.tenant_id,
+            ":name": tenant.name,
+            ":tier": tenant.tier,
+            ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
+            ":suspended": tenant.suspended,
+            ":now": now,
+            ":tenants": keys.TENANTS_INDEX_PK,
+            ":secret": tenant.signing_secret or ids.new_signing_secret(),
+        }
+        bus_events = " REMOVE bus_events"  # None: the deployment's choice, no attribute
+        if tenant.bus_events is not None:
+            bus_events = ", bus_events = :bus_events"
+            values[":bus_events"] = tenant.bus_events
         stored = self.table.update_item(
             Key=keys.tenant_profile_key(tenant.tenant_id),
             UpdateExpression=(
@@ -38,19 +52,10 @@ class DynamoTenantRepository(TableHolder):
                 "updated_at = :now, created_at = if_not_exists(created_at, :now), "
                 "signing_secret = if_not_exists(signing_secret, :secret), "
                 # The sparse tenant list of the sweeper's counter reconciliation (GSI2).
-                "GSI2PK = :tenants, GSI2SK = if_not_exists(GSI2SK, :now)"
+                "GSI2PK = :tenants, GSI2SK = if_not_exists(GSI2SK, :now)" + bus_events
             ),
             ExpressionAttributeNames={"#name": "name"},
-            ExpressionAttributeValues={
-                ":id": tenant.tenant_id,
-                ":name": tenant.name,
-                ":tier": tenant.tier,
-                ":overrides": tenant.overrides.model_dump_json(exclude_none=True),
-                ":suspended": tenant.suspended,
-                ":now": now,
-                ":tenants": keys.TENANTS_INDEX_PK,
-                ":secret": tenant.signing_secret or ids.new_signing_secret(),
-            },
+            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )["Attributes"]
         return _tenant(stored)
@@ -171,4 +176,5 @@ def _tenant(item: dict[str, Any]) -> Tenant:
         overrides=LimitOverrides.model_validate(json.loads(item.get("overrides") or "{}")),
         signing_secret=item.get("signing_secret"),
         suspended=bool(item.get("suspended", False)),
+        bus_events=item.get("bus_events"),
     )
