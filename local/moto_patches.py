@@ -10,7 +10,7 @@ records they add) in case an update expression turns out invalid half way.
 `install()` is idempotent; the local moto server process calls it at start, and the test suite
 for in-process moto (tests/conftest.py).
 
-`serialize_dynamodb()` (the local moto server only) makes each DynamoDB item operation atomic,
+`serialize_dynamodb()` (the local moto server, and in-process moto in the tests) makes each DynamoDB item operation atomic,
 as DynamoDB serializes the writes to an item: moto's threaded server reads, checks and writes
 an item in the request's thread without a lock, so two simultaneous conditional writes could
 both pass (docs/decisions/008; the fault soak caught two workers claiming one job this way).

@@ -17,10 +17,12 @@ def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     from moto.server import ThreadedMotoServer
 
+    from local import fair_queues
     from local.moto_patches import install, serialize_dynamodb
 
     install()  # transactions without a deep copy of every table
     serialize_dynamodb()  # one DynamoDB item operation at a time, as DynamoDB serializes an item's writes
+    fair_queues.install()  # a quiet tenant's messages ahead of a flooding tenant's, as SQS fair queues do
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per AWS call
 

@@ -98,4 +98,5 @@ class Handler(ApiModel):
     description: str = ""
     job_types: list[str] = Field(default_factory=list)
     default_timeout_seconds: int | None = None
+    run_alone: bool = False
     payload_schema: dict[str, Any] = Field(default_factory=dict)

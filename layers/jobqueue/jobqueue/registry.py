@@ -88,6 +88,8 @@ class HandlerSpec:
     estimate_seconds: Callable[[Any], float] | None = None
     hooks: Hooks = Hooks()
     module: str = ""
+    # Runs with no other record of the worker's batch beside it (CPU-bound, or not thread-safe).
+    run_alone: bool = False
 
     def default_timeout_for(self, payload: Any) -> int:
         """The timeout of a job of this payload when the submission gives none: the handler's
@@ -103,6 +105,7 @@ class HandlerSpec:
             "description": self.description,
             "job_types": sorted(t.value for t in self.job_types),
             "default_timeout_seconds": self.default_timeout_seconds,
+            "run_alone": self.run_alone,
             "payload_schema": self.payload_model.model_json_schema(),
         }
 
@@ -119,6 +122,7 @@ def handler(
     on_start: StartHook | None = None,
     on_success: SuccessHook | None = None,
     on_failure: FailureHook | None = None,
+    run_alone: bool = False,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     """Mark `func(payload, ctx)` as the handler `name`; the function is returned unchanged.
 
@@ -132,6 +136,10 @@ def handler(
         description: shown by `GET /v1/handlers` (default the docstring's first line).
         estimate_seconds: `f(payload) -> seconds`: the default time limit for that payload.
         on_start, on_success, on_failure: this handler's lifecycle hooks (see `Hooks`).
+        run_alone: the worker runs a batch's records side by side in threads (they mostly wait
+            on I/O); True runs this handler's jobs with nothing else beside them: for a
+            CPU-bound handler (threads share one interpreter lock) or one that is not
+            thread-safe.
 
     Raises:
         ValueError: a bad name, category, job type or timeout (at import of the module).
@@ -166,6 +174,7 @@ def handler(
             estimate_seconds=estimate_seconds,
             hooks=hooks,
             module=getattr(func, "__module__", "") or "",
+            run_alone=bool(run_alone),
         )
         setattr(func, _SPEC_ATTRIBUTE, spec)
         return func

@@ -35,6 +35,7 @@ class HandlerInfo(BaseModel):
     description: str
     job_types: list[str]
     default_timeout_seconds: int
+    run_alone: bool = False
     payload_schema: dict[str, Any]
 
 

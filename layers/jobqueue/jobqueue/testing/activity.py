@@ -12,11 +12,13 @@ from jobqueue.activity.tally import HourTally, Tally
 from jobqueue.models.activity import ActivityEntry, SystemHour
 from jobqueue.ports import Clock
 from jobqueue.ports.activity import FeedPosition
+from jobqueue.testing.locking import synchronized
 from jobqueue.times import iso
 
 SYSTEM_SHARDS = 8
 
 
+@synchronized
 class InMemoryActivityLog:
     def __init__(self, clock: Clock):
         self.clock = clock

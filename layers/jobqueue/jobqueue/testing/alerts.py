@@ -6,8 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jobqueue.models.alerts import OPEN_STATUSES, Alert, AlertRuleSet, AlertSettings, AlertStatus
+from jobqueue.testing.locking import synchronized
 
 
+@synchronized
 class InMemoryAlertStore:
     def __init__(self) -> None:
         self._settings: dict[str, AlertSettings] = {}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from jobqueue.testing.locking import synchronized
 from jobqueue.times import to_millis
 
 
+@synchronized
 class FrozenClock:
     def __init__(self, now: datetime | None = None):
         self._now = to_millis(now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

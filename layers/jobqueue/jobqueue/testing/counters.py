@@ -10,6 +10,7 @@ from datetime import datetime
 from jobqueue.errors import TenantLimitExceeded
 from jobqueue.models.counters import CounterSnapshot, CounterUsage, Overwrite, ShardState
 from jobqueue.tenancy import days
+from jobqueue.testing.locking import synchronized
 
 
 @dataclass
@@ -19,6 +20,7 @@ class _Counter:
     version: int = 0
 
 
+@synchronized
 class InMemoryTenantCounters:
     def __init__(self) -> None:
         self._counters: dict[str, _Counter] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from jobqueue.ports import BusEvent
+from jobqueue.testing.locking import synchronized
 
 
+@synchronized
 class InMemoryEventBus:
     """`refuse(event)` returning True makes the bus not take that event."""
 

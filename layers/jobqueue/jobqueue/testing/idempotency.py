@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from jobqueue.errors import IdempotencyConflict
+from jobqueue.testing.locking import synchronized
 
 _IN_PROGRESS = object()
 
 
+@synchronized
 class InMemoryIdempotency:
     def __init__(self) -> None:
         self._records: dict[tuple[str, str, str], tuple[str, Any]] = {}

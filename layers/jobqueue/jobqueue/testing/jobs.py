@@ -20,12 +20,14 @@ from jobqueue.models.job import (
 )
 from jobqueue.models.job_query import JobPage, JobQuery
 from jobqueue.ports import Clock, Guard, SweepEntry
+from jobqueue.testing.locking import synchronized
 
 MAX_DEPENDENTS = 1000
 _OPEN = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING})
 _SWEEP_SHARDS = 8
 
 
+@synchronized
 class InMemoryJobRepository:
     def __init__(self, clock: Clock, max_dependents: int = MAX_DEPENDENTS):
         self._clock = clock

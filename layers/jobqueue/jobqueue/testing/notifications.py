@@ -6,8 +6,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobqueue.testing.locking import synchronized
+
 
 @dataclass
+@synchronized
 class FakeEmail:
     sent: list[dict[str, Any]] = field(default_factory=list)
     error: Exception | None = None
@@ -20,6 +23,7 @@ class FakeEmail:
 
 
 @dataclass
+@synchronized
 class FakeSms:
     sent: list[dict[str, Any]] = field(default_factory=list)
     error: Exception | None = None
@@ -32,6 +36,7 @@ class FakeSms:
 
 
 @dataclass
+@synchronized
 class FakeWeb:
     """`answer(url, body, headers)` gives (status, body); default 200 `ok`."""
 

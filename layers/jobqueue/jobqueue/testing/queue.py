@@ -10,6 +10,7 @@ from jobqueue.errors import PublishError
 from jobqueue.messages import MAX_QUEUE_DELAY_SECONDS, Delivery, JobMessage, message_body, parse_message
 from jobqueue.models.job import Job, QueueBand
 from jobqueue.ports import Clock
+from jobqueue.testing.locking import synchronized
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SentMessage:
         return parse_message(self.body)
 
 
+@synchronized
 class InMemoryJobQueue:
     """`refuse` holds job ids whose messages are not accepted (a failing queue)."""
 

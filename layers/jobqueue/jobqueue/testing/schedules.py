@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from jobqueue.models.schedule import Schedule
+from jobqueue.testing.locking import synchronized
 
 
+@synchronized
 class InMemorySchedules:
     """`fail` makes every `put` raise (a Scheduler outage)."""
 

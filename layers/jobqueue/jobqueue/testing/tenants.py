@@ -7,9 +7,11 @@ from datetime import datetime
 from jobqueue import ids
 from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 from jobqueue.ports import Clock
+from jobqueue.testing.locking import synchronized
 from jobqueue.times import iso
 
 
+@synchronized
 class InMemoryTenantRepository:
     def __init__(self, clock: Clock):
         self._clock = clock

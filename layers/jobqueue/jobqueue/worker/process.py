@@ -19,21 +19,24 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 import time
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from jobqueue.errors import NotFound
 from jobqueue.job_metrics import JobMetrics
-from jobqueue.messages import Delivery, PoisonMessage, parse_message
+from jobqueue.messages import Delivery, JobMessage, PoisonMessage, parse_message
 from jobqueue.models.job import WAITING_STATUSES, Job
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
+from jobqueue.settings import get_settings
 from jobqueue.tenancy.slots import give_slot, take_slot
 from jobqueue.worker import claim, results, runner
+from jobqueue.worker.side_by_side import RunGate, process_side_by_side
 from jobqueue.worker.waits import RecordDeferred, defer, delivery_of, wait_for_slot, wait_while_suspended
 
 logger = Logger(child=True)
@@ -46,13 +49,20 @@ _RNG = random.Random()
 
 
 class Invocation:
-    """One Lambda invocation: its time budget, what it started and what it handed back."""
+    """One Lambda invocation: its time budget, what it started and what it handed back (shared
+    by the record threads), and the gate of its `run_alone` jobs."""
 
     def __init__(self, context: Any, margin_ms: int = SAFETY_MARGIN_MS):
         self._context = context
         self._margin_seconds = margin_ms / 1000
+        self._lock = threading.Lock()
         self.started = 0
         self.deferred: list[Delivery] = []
+        self.gate = RunGate()
+
+    def note_started(self) -> None:
+        with self._lock:
+            self.started += 1
 
     def budget_seconds(self) -> float:
         """Seconds that may still be spent on work (remaining time minus the safety margin)."""
@@ -63,12 +73,16 @@ class Invocation:
 
 
 def process_batch(
-    event: dict[str, Any], context: Any, ports: Ports, registry: Registry, rng: random.Random = _RNG
+    event: dict[str, Any],
+    context: Any,
+    ports: Ports,
+    registry: Registry,
+    rng: random.Random = _RNG,
+    threads: int | None = None,
 ) -> dict[str, Any]:
-    """Process an SQS event; returns the partial batch response (`batchItemFailures`)."""
+    """Process an SQS event, up to `threads` records side by side (default the deployment's
+    `WORKER_RECORD_CONCURRENCY`); returns the partial batch response (`batchItemFailures`)."""
     invocation = Invocation(context)
-    # Deferring every record of a batch is not an error of the function: answer, don't raise.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def record_handler(record: SQSRecord) -> str:
         try:
@@ -79,22 +93,24 @@ def process_batch(
             logger.exception("record crashed; SQS redelivers it", extra={"message_id": record.message_id})
             raise
 
-    # Tenants take turns inside the batch: the records run one after the other, so one tenant's
-    # many records must not put another tenant's job behind all of them.
+    # Tenants take turns inside the batch: with more records than threads, one tenant's many
+    # records must not put another tenant's job behind all of them.
     event = {**event, "Records": fair_order(event.get("Records", []))}
-    response = process_partial_response(event, record_handler, processor, context)
+    width = threads if threads is not None else get_settings().worker_record_concurrency
+    response = process_side_by_side(event, record_handler, width, context)
     if invocation.deferred:
         ports.queue.redeliver_now(invocation.deferred)
     logger.info(
         "batch done",
         extra={
             "records": len(event.get("Records", [])),
+            "threads": width,
             "started": invocation.started,
             "deferred": len(invocation.deferred),
             "failed": len(response.get("batchItemFailures", [])),
         },
     )
-    return dict(response)
+    return response
 
 
 def fair_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,21 +143,14 @@ def handle_record(
     record: SQSRecord, invocation: Invocation, ports: Ports, registry: Registry, rng: random.Random
 ) -> str:
     """Process one record; returns what happened (for logs). Raises to have it redelivered."""
-    budget = invocation.budget_seconds()
-    deadline = time.monotonic() + budget
-    if budget <= 0:
-        return defer(
-            ports, delivery_of(record), invocation.deferred, "out of time before the record was started"
-        )
     try:
         message = parse_message(record.body)
     except PoisonMessage:
         logger.error("poison message", extra={"message_id": record.message_id})
         raise
     log = {"message_id": record.message_id, "job_id": message.job_id, "tenant_id": message.tenant_id}
-    now = ports.clock.now()
     job = ports.jobs.get(message.tenant_id, message.job_id)
-    verdict = claim.check(job, message, now)
+    verdict = claim.check(job, message, ports.clock.now())
     if verdict.verdict is claim.Verdict.SKIP or job is None:
         logger.info(f"no-op: {verdict.reason}", extra=log)
         return f"skipped: {verdict.reason}"
@@ -149,10 +158,39 @@ def handle_record(
         ports.queue.send(job, delay_seconds=verdict.delay_seconds)
         logger.info("not due yet: re-sent", extra={**log, "delay_seconds": verdict.delay_seconds})
         return "re-sent: not due"
+    with invocation.gate.hold(_runs_alone(registry, job)):
+        return _start(record, job, message, invocation, ports, registry, rng, log)
+
+
+def _runs_alone(registry: Registry, job: Job) -> bool:
+    try:
+        return registry.get(job.handler).run_alone
+    except NotFound:  # recorded as invalid by the runner, beside the others
+        return False
+
+
+def _start(
+    record: SQSRecord,
+    job: Job,
+    message: JobMessage,
+    invocation: Invocation,
+    ports: Ports,
+    registry: Registry,
+    rng: random.Random,
+    log: dict[str, Any],
+) -> str:
+    """Take a slot, claim, run: or hand the record back when the time left is too short."""
+    budget = invocation.budget_seconds()  # read here: a job to run alone may have waited its turn
+    deadline = time.monotonic() + budget
+    if budget <= 0:
+        return defer(
+            ports, delivery_of(record), invocation.deferred, "out of time before the record was started"
+        )
     if invocation.started and budget < job.timeout_seconds:
         # It would not fit in what is left; a fresh invocation runs it with its full timeout.
         why = "the job's timeout does not fit in the time left"
         return defer(ports, delivery_of(record), invocation.deferred, why)
+    now = ports.clock.now()
     tenant = ports.tenants.get(job.tenant_id)  # cached a few seconds
     if tenant is not None and tenant.suspended:
         return wait_while_suspended(ports, job, log)
@@ -163,7 +201,7 @@ def handle_record(
         give_slot(ports.counters, job, requeued=True)
         logger.info("no-op: claim lost to a concurrent delivery", extra=log)
         return "skipped: claim lost"
-    invocation.started += 1
+    invocation.note_started()
     return _run_claimed(claimed, now, deadline, ports, registry, rng, log)
 
 

@@ -28,16 +28,17 @@ INTERNAL_ATTRS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", 
 
 
 class TableHolder:
-    """Holds the table given to the constructor (a test's), or opens the configured one on first use."""
+    """Holds the table given to the constructor (a test's), or gives the configured one: the
+    calling thread's (`aws.table`), since repositories are shared by the worker's threads."""
 
     def __init__(self, table: Any = None):
         self._table = table
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table(get_settings().table_name)
-        return self._table
+        if self._table is not None:
+            return self._table
+        return aws.table(get_settings().table_name)
 
 
 def error_code(error: ClientError) -> str:
