@@ -14,7 +14,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity soak fuzz build clean venv sam-venv checkov checkov-venv
+.PHONY: run test lint template-check test-unit test-integration test-template test-e2e bench bench-activity soak fuzz build clean venv sam-venv checkov checkov-venv cost
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt layers/jobqueue/requirements.txt
@@ -82,6 +82,10 @@ bench: venv
 
 bench-activity: venv
 	PYTHONPATH=layers/jobqueue $(PY) -m bench.activity
+
+# The cost model (docs/cost.md): dollars a month and per million jobs, single and in batches of 100.
+cost: venv
+	$(PY) -m bench.cost
 
 # A long API fuzzing run (make test runs a short one): Schemathesis on the local stack, every
 # phase, as a tenant and as an admin (docs/reliability.md).
