@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobqueue.tenancy.deferral import CAP_SECONDS, deferral_delay
+from jobqueue.tenancy.deferral import CAP_SECONDS, backlog_seconds_of, deferral_delay
 
 
 class Highest(random.Random):
@@ -37,3 +37,21 @@ def test_the_delay_is_always_a_valid_sqs_delay(deferrals, seed):
 def test_negative_deferrals_are_a_programming_error():
     with pytest.raises(ValueError):
         deferral_delay(-1)
+
+
+def test_a_long_backlog_spreads_the_next_tries_over_it():
+    rng = random.Random(7)
+    delays = [deferral_delay(0, rng, backlog_seconds=29) for _ in range(500)]
+
+    assert min(delays) == 1 and max(delays) == 29  # from the plain first delay's floor to the backlog
+    assert sum(delays) / len(delays) > 10  # not bunched at the start: the flood comes back spread out
+
+
+def test_a_backlog_never_pushes_a_try_past_the_cap_nor_shortens_the_plain_delay():
+    assert deferral_delay(0, Highest(), backlog_seconds=10_000) == CAP_SECONDS
+    assert deferral_delay(4, Lowest(), backlog_seconds=3) == 16  # the doubling still holds
+
+
+def test_the_backlog_is_the_waiting_jobs_over_the_slots():
+    assert backlog_seconds_of(145, 5) == 29
+    assert backlog_seconds_of(0, 5) == 0 and backlog_seconds_of(3, 0) == 3

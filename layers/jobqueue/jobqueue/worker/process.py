@@ -34,6 +34,7 @@ from jobqueue.models.job import WAITING_STATUSES, Job
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
+from jobqueue.tenancy.profiles import effective_limits
 from jobqueue.tenancy.slots import give_slot, take_slot
 from jobqueue.worker import claim, results, runner
 from jobqueue.worker.side_by_side import RunGate, process_side_by_side
@@ -195,7 +196,10 @@ def _start(
     if tenant is not None and tenant.suspended:
         return wait_while_suspended(ports, job, log)
     if not take_slot(ports.counters, ports.tenants, job, tenant):
-        return wait_for_slot(ports, job, message, now, rng, log)
+        limits = (
+            tenant.limits if tenant is not None else effective_limits(ports.tenants, job.tenant_id, job.tier)
+        )
+        return wait_for_slot(ports, job, message, now, rng, log, limits.max_concurrent_jobs)
     claimed = claim.claim(ports.jobs, job, now)
     if claimed is None:
         give_slot(ports.counters, job, requeued=True)

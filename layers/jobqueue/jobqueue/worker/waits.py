@@ -25,7 +25,7 @@ from jobqueue.messages import Delivery, JobMessage
 from jobqueue.models.job import Job, JobStatus
 from jobqueue.ports import Guard, Ports
 from jobqueue.settings import get_settings
-from jobqueue.tenancy.deferral import deferral_delay
+from jobqueue.tenancy.deferral import backlog_seconds_of, deferral_delay
 
 logger = Logger(child=True)
 
@@ -50,10 +50,16 @@ def delivery_of(record: SQSRecord) -> Delivery:
 
 
 def wait_for_slot(
-    ports: Ports, job: Job, message: JobMessage, now: datetime, rng: random.Random, log: dict[str, Any]
+    ports: Ports,
+    job: Job,
+    message: JobMessage,
+    now: datetime,
+    rng: random.Random,
+    log: dict[str, Any],
+    limit: int = 1,
 ) -> str:
-    """Defer the job behind its tenant's concurrency limit (see the module docstring)."""
-    delay = deferral_delay(message.deferrals, rng)
+    """Defer the job behind its tenant's concurrency limit `limit` (see the module docstring)."""
+    delay = deferral_delay(message.deferrals, rng, _backlog_seconds(ports, job.tenant_id, limit))
     grace = get_settings().dispatch_grace_seconds
     # Push the sweeper's dispatch check past the wait, or it re-sends the job meanwhile.
     # A job pending for its time is due now: it waits queued.
@@ -79,6 +85,18 @@ def wait_for_slot(
         extra={**log, "deferrals": message.deferrals + 1, "delay_seconds": delay},
     )
     return "deferred: tenant at its concurrency limit"
+
+
+def _backlog_seconds(ports: Ports, tenant_id: str, limit: int) -> int:
+    """How long the tenant's waiting jobs keep its slots busy (one eventually consistent read of
+    its counter, on this path only); 0 when it cannot be read."""
+    try:
+        return backlog_seconds_of(ports.counters.snapshot(tenant_id, consistent=False).waiting, limit)
+    except Exception:
+        logger.warning(
+            "tenant counter not read; the deferral uses its plain delay", extra={"tenant_id": tenant_id}
+        )
+        return 0
 
 
 def defer(ports: Ports, delivery: Delivery, deferred: list[Delivery], why: str) -> str:
