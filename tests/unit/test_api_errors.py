@@ -94,7 +94,7 @@ def test_an_unknown_route_answers_404_in_the_error_shape(ports):
 
 def test_the_daily_limit_answers_429_with_the_limit_details_and_retry_after_midnight(ports):
     limit = ports.tenants.get("acme").limits.max_daily_jobs
-    ports.counters.reserve_daily("acme", limit, limit, ports.clock.now())  # 09:00 UTC: 15 h to go
+    ports.counters.reserve("acme", 0, limit, 0, limit, ports.clock.now())  # 09:00 UTC: 15 h to go
 
     answer = call(ports, "api_submit_job", body={"handler": "echo"})
 

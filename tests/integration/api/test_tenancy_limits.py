@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from jobqueue.adapters.dynamodb import keys
 from jobqueue.models.job import Category, JobResult, JobStatus
 from jobqueue.models.job_query import JobQuery
 from jobqueue.models.tenant import Tenant
@@ -19,6 +20,7 @@ from jobqueue.tiers import LimitOverrides
 from jobqueue.times import utc_now
 from jobqueue.wiring import default_ports
 from tests.integration.api.conftest import ADMIN, principal
+from tests.integration.worker.kit import count_aws_calls
 from tests.support.faults import Faulty, raising, replace_ports
 from tests.support.stream import TableStream
 
@@ -39,6 +41,11 @@ def limited(tenant_id: str = "acme", tier: int = 2, **limits) -> None:
 def waiting_running(tenant_id: str = "acme") -> tuple[int, int]:
     snapshot = default_ports().counters.snapshot(tenant_id)
     return snapshot.waiting, snapshot.running
+
+
+def counter_item(tenant_id: str = "acme") -> dict:
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    return table.get_item(Key=keys.tenant_counter_key(tenant_id), ConsistentRead=True).get("Item") or {}
 
 
 def batch(api, n: int, **overrides):
@@ -85,6 +92,44 @@ def test_a_batch_is_one_step_admitted_whole_or_refused_whole(api):
     assert refused.details == {"limit_type": "max_queued_jobs", "current": 3, "limit": 5}
     assert len(api.jobs_in_table()) == 3 and waiting_running() == (3, 0)
     assert batch(api, 2).status == 201 and waiting_running() == (5, 0)
+
+
+@pytest.mark.parametrize("size", [None, 5])
+def test_a_submission_or_a_batch_is_admitted_in_one_update_item(api, size):
+    limited()
+    api.submit()  # warms the tenant profile cache
+
+    with count_aws_calls() as log:
+        response = api.submit() if size is None else batch(api, size)
+
+    assert response.status == 201, response.body
+    # the admission is the only UpdateItem of a submission: the waiting places and the day's
+    # count together on the tenant's COUNTER item
+    assert log.calls[("dynamodb", "UpdateItem")] == 1
+    item = counter_item()
+    today = f"day#{utc_now().date().isoformat()}"
+    assert (item["waiting"], item[today]) == (1 + (size or 1),) * 2
+    assert not any(name.startswith("DAILY") for name in item)
+
+
+@pytest.mark.parametrize(
+    ("limits", "limit_type"),
+    [({"max_queued_jobs": 1}, "max_queued_jobs"), ({"max_daily_jobs": 1}, "max_daily_jobs")],
+)
+@pytest.mark.parametrize("size", [None, 2])
+def test_each_limit_refuses_with_its_own_429_and_changes_nothing(api, limits, limit_type, size):
+    limited(**limits)
+    assert api.submit().status == 201
+    before = counter_item()
+
+    with count_aws_calls() as log:
+        refused = api.submit() if size is None else batch(api, size)
+
+    assert refused.status == 429 and refused.details == {"limit_type": limit_type, "current": 1, "limit": 1}
+    assert ("Retry-After" in refused.headers) == (limit_type == "max_daily_jobs")
+    assert counter_item() == before  # the refused write changed nothing, not even the version
+    assert len(api.jobs_in_table()) == 1
+    assert ("dynamodb", "PutItem") not in log.calls and ("dynamodb", "BatchWriteItem") not in log.calls
 
 
 def test_a_failed_job_write_gives_the_admission_back(api):

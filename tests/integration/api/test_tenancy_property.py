@@ -71,9 +71,9 @@ class BreakableCounters:
 
     WRITES = frozenset(
         {
+            "reserve",
             "reserve_waiting",
             "release_waiting",
-            "reserve_daily",
             "release_daily",
             "take_running",
             "give_running",

@@ -32,12 +32,28 @@ def test_waiting_places_are_taken_within_the_limit(counters):
 
 
 def test_a_full_day_refuses_until_midnight(counters):
-    counters.reserve_daily("acme", 5, 5, NOW)
+    counters.reserve("acme", 0, 5, 10, 5, NOW)
 
     with pytest.raises(TenantLimitExceeded) as refused:
-        counters.reserve_daily("acme", 1, 5, NOW)
+        counters.reserve("acme", 1, 1, 10, 5, NOW)
 
+    assert refused.value.details == {"limit_type": "max_daily_jobs", "current": 5, "limit": 5}
     assert refused.value.retry_after == 2 * 3600 and counters.daily_count("acme", NOW) == 5
+    assert counters.snapshot("acme").waiting == 0
+
+
+def test_an_admission_takes_both_counts_or_neither(counters):
+    counters.reserve("acme", 2, 3, 3, 10, NOW)  # 2 waiting jobs and a schedule
+    seen = counters.snapshot("acme")
+
+    with pytest.raises(TenantLimitExceeded) as refused:
+        counters.reserve("acme", 2, 20, 3, 10, NOW)  # over both: the waiting limit answers
+    counters.reserve("acme", 0, 1, 3, 10, NOW)  # a schedule: the day alone
+
+    assert refused.value.details == {"limit_type": "max_queued_jobs", "current": 2, "limit": 3}
+    assert refused.value.retry_after is None
+    assert counters.usage("acme", NOW) == CounterUsage(waiting=2, running=0, daily_count=4, day="2025-03-01")
+    assert counters.snapshot("acme") == seen  # the day alone does not move the version
 
 
 def test_releases_never_go_below_zero(counters):
@@ -46,7 +62,10 @@ def test_releases_never_go_below_zero(counters):
     assert counters.release_waiting("acme", 2) is False
     assert counters.release_waiting("acme", 1) is True
     assert counters.release_daily("acme", 1, NOW) is False
-    assert counters.snapshot("acme").waiting == 0
+    counters.reserve("acme", 0, 2, 10, 10, NOW)
+    assert counters.release_daily("acme", 3, NOW) is False
+    assert counters.release_daily("acme", 2, NOW) is True
+    assert counters.snapshot("acme").waiting == 0 and counters.daily_count("acme", NOW) == 0
 
 
 def test_a_start_moves_a_job_from_waiting_to_running_within_the_limit(counters):

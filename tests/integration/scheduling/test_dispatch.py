@@ -61,7 +61,7 @@ def recurring(store, cron="*/15 * * * *", timezone="UTC", **overrides):
 def full(ports):
     """The ports with the tenant's waiting places all taken: admission refuses."""
     refused = TenantLimitExceeded("max_queued_jobs", 50, 50)
-    return replace_ports(ports, counters=Faulty(ports.counters, reserve_waiting=raising(refused)))
+    return replace_ports(ports, counters=Faulty(ports.counters, reserve=raising(refused)))
 
 
 def cron_event(job, scheduled_time=SLOT):

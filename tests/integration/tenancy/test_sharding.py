@@ -1,5 +1,7 @@
 """Sharded counters: N items, each with its part of the limit, together never over the limit."""
 
+from datetime import timedelta
+
 import pytest
 
 from jobqueue.adapters.dynamodb import keys
@@ -156,11 +158,28 @@ def test_reconcile_of_a_sharded_counter_refuses_when_another_shard_moved(aws_env
 
 
 def test_usage_of_many_shards_reads_them_in_batches_of_a_hundred_keys(aws_env, now):
-    # Given 60 shards (120 keys with the day's shards) and 7 jobs admitted
+    # Given 120 shards (120 keys: the day's count is on the same items) and 7 jobs admitted
     for _ in range(7):
-        admit(sharded(60), "acme", make_limits(max_queued_jobs=600, max_daily_jobs=600), 1, now)
+        admit(sharded(120), "acme", make_limits(max_queued_jobs=1200, max_daily_jobs=1200), 1, now)
 
     # When usage is read
     # Then every shard is seen
-    assert sharded(60).usage("acme", now).waiting == 7
-    assert sharded(60).daily_count("acme", now) == 7
+    assert sharded(120).usage("acme", now) == CounterUsage(
+        waiting=7, running=0, daily_count=7, day="2025-03-01"
+    )
+    assert sharded(120).daily_count("acme", now) == 7
+
+
+def test_a_sharded_day_lives_on_the_counter_shards_and_removes_the_days_before(aws_env, now):
+    # Given a sharded tenant's count of yesterday on shard 0
+    counters = sharded(2, first_shard)
+    admit(counters, "acme", make_limits(), 1, now - timedelta(days=1))
+
+    # When it is admitted today (waiting places, then the day: two writes with shards)
+    admit(counters, "acme", make_limits(), 2, now)
+
+    # Then today's count is an attribute of the COUNTER item, and yesterday's is gone
+    item = aws_env.table().get_item(Key=keys.tenant_counter_key("acme"))["Item"]
+    assert (item["waiting"], item["day#2025-03-01"]) == (3, 2)
+    assert "day#2025-02-28" not in item
+    assert not [i for i in aws_env.table().scan()["Items"] if i["SK"].startswith("DAILY")]

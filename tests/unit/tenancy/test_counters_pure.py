@@ -1,5 +1,6 @@
 """The parts of the DynamoDB counter adapter that need no table."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -39,6 +40,13 @@ def test_a_snapshot_adds_up_its_shards():
 def test_units_must_be_a_positive_int(n):
     with pytest.raises(ValueError):
         DynamoTenantCounters(table=_NoTable()).reserve_waiting("acme", n, 10)
+
+
+@pytest.mark.parametrize(("waiting", "daily"), [(1, 0), (-1, 1), (True, 1), (1, 2.5), (0, "1")])
+def test_an_admission_takes_a_positive_day_count_and_no_negative_waiting(waiting, daily):
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        DynamoTenantCounters(table=_NoTable()).reserve("acme", waiting, daily, 10, 10, now)
 
 
 def test_an_overwrite_refuses_negative_truths():

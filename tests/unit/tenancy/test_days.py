@@ -1,4 +1,4 @@
-"""The UTC day of a daily count, its expiry, and the Retry-After of a daily 429."""
+"""The UTC day of a daily count and the Retry-After of a daily 429."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -10,15 +10,6 @@ def test_the_day_is_the_utc_date_whatever_the_offset_of_the_moment():
 
     assert days.utc_day(datetime(2025, 3, 2, 8, 0, tzinfo=tokyo)) == date(2025, 3, 1)
     assert days.utc_day(datetime(2025, 3, 2, 9, 0, tzinfo=tokyo)) == date(2025, 3, 2)
-
-
-def test_the_day_item_lives_until_two_days_after_the_day_ends():
-    assert days.daily_ttl(datetime(2025, 3, 1, 0, 0, tzinfo=UTC)) == int(
-        datetime(2025, 3, 4, tzinfo=UTC).timestamp()
-    )
-    assert days.daily_ttl(datetime(2025, 12, 31, 23, 59, tzinfo=UTC)) == int(
-        datetime(2026, 1, 3, tzinfo=UTC).timestamp()
-    )
 
 
 def test_retry_after_counts_whole_seconds_to_the_next_utc_midnight_rounded_up():

@@ -41,16 +41,21 @@ class TenantCounters(Protocol):
     submissions. Each change is one atomic conditional write: two racing callers never both
     take the last place."""
 
+    def reserve(
+        self, tenant_id: str, waiting: int, daily: int, max_queued: int, max_daily: int, now: datetime
+    ) -> None:
+        """An admission: `waiting` places (0 for a submission that does not wait, a recurring
+        schedule) and `daily` of the UTC day's count, both or neither. Raises TenantLimitExceeded
+        (max_queued_jobs first, else max_daily_jobs with retry_after) and changes nothing."""
+
     def reserve_waiting(self, tenant_id: str, n: int, limit: int) -> None:
         """Raises TenantLimitExceeded (max_queued_jobs) when `n` more would pass `limit`."""
 
     def release_waiting(self, tenant_id: str, n: int = 1) -> bool:
         """Give back `n` places, never below 0; False when the counter had drifted."""
 
-    def reserve_daily(self, tenant_id: str, n: int, limit: int, now: datetime) -> None:
-        """Raises TenantLimitExceeded (max_daily_jobs, with retry_after) when over `limit`."""
-
-    def release_daily(self, tenant_id: str, n: int, now: datetime) -> bool: ...
+    def release_daily(self, tenant_id: str, n: int, now: datetime) -> bool:
+        """Give back `n` of the day's count of `now`, never below 0; False when it had drifted."""
 
     def take_running(self, tenant_id: str, limit: int) -> bool:
         """Move one job from waiting to running if fewer than `limit` run; False otherwise."""

@@ -9,8 +9,9 @@ fails:
     with admit(counters, tenant.tenant_id, tenant.limits, [job], now):
         jobs.create(job, ...)
 
-The waiting places are taken first, then the day's count; a refusal of the second gives the
-first back, so a refused submission leaves no trace. See docs/tenancy.md, "Admission".
+The waiting places and the day's count are taken together (`TenantCounters.reserve`: one
+conditional write with one counter shard), so a refused submission leaves no trace. See
+docs/tenancy.md, "Admission".
 """
 
 from __future__ import annotations
@@ -81,14 +82,7 @@ def admit(
     admission = Admission(counters, tenant_id, max(0, n), now, waiting)
     if n <= 0:
         return admission
-    if waiting:
-        counters.reserve_waiting(tenant_id, waiting, limits.max_queued_jobs)
-    try:
-        counters.reserve_daily(tenant_id, n, limits.max_daily_jobs, now)
-    except BaseException:
-        if waiting:
-            counters.release_waiting(tenant_id, waiting)
-        raise
+    counters.reserve(tenant_id, waiting, n, limits.max_queued_jobs, limits.max_daily_jobs, now)
     return admission
 
 

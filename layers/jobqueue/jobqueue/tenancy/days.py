@@ -1,11 +1,9 @@
-"""The UTC day a daily count belongs to, when its item expires, and how long until it resets."""
+"""The UTC day a daily count belongs to, and how long until it resets."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
-
-TTL_GRACE = timedelta(days=2)
 
 
 def utc_day(now: datetime) -> date:
@@ -15,11 +13,6 @@ def utc_day(now: datetime) -> date:
 def next_midnight(now: datetime) -> datetime:
     """The start of the next UTC day."""
     return datetime.combine(utc_day(now) + timedelta(days=1), time.min, tzinfo=UTC)
-
-
-def daily_ttl(now: datetime) -> int:
-    """Epoch seconds at which the day's counter item may go: the end of the day plus two days."""
-    return int((next_midnight(now) + TTL_GRACE).timestamp())
 
 
 def seconds_until_midnight(now: datetime) -> int:

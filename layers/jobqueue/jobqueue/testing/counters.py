@@ -1,6 +1,7 @@
 """In-memory tenant counters with the semantics of the DynamoDB ones (one shard): the limit
-check and the change are one step, a release never goes below 0, every counter write counts
-in `version`, and `overwrite` refuses when the counter moved since it was read."""
+check and the change are one step (an admission's waiting places and day's count together), a
+release never goes below 0, every write that moves waiting or running counts in `version` (the
+day's count alone does not), and `overwrite` refuses when the counter moved since it was read."""
 
 from __future__ import annotations
 
@@ -29,6 +30,23 @@ class InMemoryTenantCounters:
     def _counter(self, tenant_id: str) -> _Counter:
         return self._counters.setdefault(tenant_id, _Counter())
 
+    def reserve(
+        self, tenant_id: str, waiting: int, daily: int, max_queued: int, max_daily: int, now: datetime
+    ) -> None:
+        counter = self._counter(tenant_id)
+        if waiting and counter.waiting + waiting > max_queued:
+            raise TenantLimitExceeded("max_queued_jobs", counter.waiting, max_queued)
+        key = (tenant_id, days.utc_day(now).isoformat())
+        current = self._daily.get(key, 0)
+        if current + daily > max_daily:
+            raise TenantLimitExceeded(
+                "max_daily_jobs", current, max_daily, retry_after=days.seconds_until_midnight(now)
+            )
+        self._daily[key] = current + daily
+        if waiting:
+            counter.waiting += waiting
+            counter.version += 1
+
     def reserve_waiting(self, tenant_id: str, n: int, limit: int) -> None:
         counter = self._counter(tenant_id)
         if counter.waiting + n > limit:
@@ -43,15 +61,6 @@ class InMemoryTenantCounters:
         counter.waiting -= n
         counter.version += 1
         return True
-
-    def reserve_daily(self, tenant_id: str, n: int, limit: int, now: datetime) -> None:
-        key = (tenant_id, days.utc_day(now).isoformat())
-        current = self._daily.get(key, 0)
-        if current + n > limit:
-            raise TenantLimitExceeded(
-                "max_daily_jobs", current, limit, retry_after=days.seconds_until_midnight(now)
-            )
-        self._daily[key] = current + n
 
     def release_daily(self, tenant_id: str, n: int, now: datetime) -> bool:
         key = (tenant_id, days.utc_day(now).isoformat())

@@ -5,13 +5,18 @@ Every change is one conditional `UpdateItem`: the limit check and the increment 
 atomic write, so two racing callers can never both take the last place. A counter split into
 shards (`jobqueue.tenancy.shards`) enforces each shard's allowance; the allowances add up to the
 limit exactly.
+
+The day's count of admitted submissions is an attribute of the same COUNTER item(s), named for
+its UTC day (`day#2026-12-01`): a write that counts a day removes the attributes of the
+`PAST_DAYS` days before it, and any older one it finds still there (`tidy_before`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +25,17 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from jobqueue.adapters.dynamodb.items import TableHolder, is_condition_failure
-from jobqueue.tenancy import days
 from jobqueue.tenancy.shards import allowance, plan_split, probe_order
 
 logger = Logger(child=True)
 
-WAITING, RUNNING, VERSION, COUNT, TTL = "waiting", "running", "version", "count", "ttl"
-NAMES = {"#w": WAITING, "#r": RUNNING, "#v": VERSION, "#c": COUNT, "#t": TTL}
-_ALIASES = {WAITING: "#w", RUNNING: "#r", COUNT: "#c"}
+WAITING, RUNNING, VERSION = "waiting", "running", "version"
+NAMES = {"#w": WAITING, "#r": RUNNING, "#v": VERSION}
+_ALIASES = {WAITING: "#w", RUNNING: "#r"}
+DAY_PREFIX = "day#"
+DAY_ALIAS = "#day"
+PAST_DAYS = 3  # a day's write removes the attributes of this many days before it
+_ALIAS_RE = re.compile(r"#\w+")
 _BATCH_GET_MAX = 100  # keys per BatchGetItem request
 _WIRE_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 _deserializer = TypeDeserializer()
@@ -37,20 +45,31 @@ KeyOf = Callable[[int], dict[str, str]]
 
 @dataclass(frozen=True)
 class Spec:
-    """How a counter item is written: extra ADD terms and SET terms beside the counted attribute."""
+    """How a counter item is written beside the counted attribute: extra ADD terms (with their
+    values), clauses a reservation adds after them (`tail`, with their `names`), and the day
+    attribute below which a reservation removes what it finds (`tidy_before`)."""
 
     add: str = ""
-    set: str = ""
     values: dict[str, Any] | None = None
+    tail: str = ""
+    names: dict[str, str] | None = None
+    tidy_before: str | None = None
 
 
-COUNTER = Spec(add=", #v :one", values={":one": 1})  # COUNTER items count their writes (version)
-DAILY = Spec()
+COUNTER = Spec(add=", #v :one", values={":one": 1})  # waiting/running writes count in `version`
+DAY = Spec()  # a day's count alone does not move `version`: reconciliation does not compare it
 
 
-def daily_spec(now: datetime) -> Spec:
-    """A day's item gets `ttl` = the end of the day + 2 days, so DynamoDB removes old days."""
-    return Spec(set=" SET #t = :ttl", values={":ttl": days.daily_ttl(now)})
+def day_attr(day: date) -> str:
+    """The COUNTER item's attribute holding the count of the UTC day `day`: `day#<yyyy-mm-dd>`."""
+    return f"{DAY_PREFIX}{day.isoformat()}"
+
+
+def day_spec(day: date) -> Spec:
+    """A reservation of the day's count: REMOVE the attributes of the `PAST_DAYS` days before
+    (a missing one is no error), and tidy anything older still there."""
+    names = {f"#old{i}": day_attr(day - timedelta(days=i)) for i in range(1, PAST_DAYS + 1)}
+    return Spec(tail=" REMOVE " + ", ".join(names), names=names, tidy_before=day_attr(day))
 
 
 def as_int(item: dict[str, Any], attr: str) -> int:
@@ -77,26 +96,49 @@ class CounterItems(TableHolder):
         return probe_order(shards, self.pick)
 
     def update(
-        self, key: dict[str, str], expression: str, condition: str | None, values: dict[str, Any]
+        self,
+        key: dict[str, str],
+        expression: str,
+        condition: str | None,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+        tidy_before: str | None = None,
     ) -> tuple[bool, dict[str, Any]]:
-        """One UpdateItem: (True, {}), or (False, the item as it was) when the condition failed."""
-        used = {a: n for a, n in NAMES.items() if a in expression or a in (condition or "")}
+        """One UpdateItem: (True, {}), or (False, the item as it was) when the condition failed.
+
+        `names`: aliases beside `NAMES`. `tidy_before` (a day attribute): the write returns the
+        item, and day attributes older than that one still on it are removed (a second write,
+        only after a tenant was quiet for more than `PAST_DAYS` days)."""
+        every = {**NAMES, **(names or {})}
+        used = sorted(set(_ALIAS_RE.findall(f"{expression} {condition or ''}")))
         params: dict[str, Any] = {
             "Key": key,
             "UpdateExpression": expression,
-            "ExpressionAttributeNames": used,
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeNames": {alias: every[alias] for alias in used},
         }
+        if values:
+            params["ExpressionAttributeValues"] = values
         if condition:
             params["ConditionExpression"] = condition
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if tidy_before:
+            params["ReturnValues"] = "ALL_NEW"
         try:
-            self.table.update_item(**params)
+            response = self.table.update_item(**params)
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
             return False, plain_values(error.response.get("Item") or {})
+        if tidy_before:
+            self._tidy(key, response.get("Attributes") or {}, tidy_before)
         return True, {}
+
+    def _tidy(self, key: dict[str, str], item: dict[str, Any], before: str) -> None:
+        """REMOVE the day attributes older than `before` (ISO dates sort as strings)."""
+        stale = sorted(a for a in item if a.startswith(DAY_PREFIX) and a < before)
+        if stale:
+            names = {f"#s{i}": a for i, a in enumerate(stale)}
+            self.update(key, "REMOVE " + ", ".join(names), None, {}, names)
 
     def get_many(self, item_keys: list[dict[str, str]], consistent: bool) -> list[dict[str, Any]]:
         """Items by key, in key order ({} for a missing one): GetItem for one, BatchGetItem for more."""
@@ -120,20 +162,26 @@ class CounterItems(TableHolder):
 
     def add_within(self, key: dict[str, str], attr: str, n: int, cap: int, spec: Spec) -> tuple[bool, dict]:
         """ADD n to `attr` if that keeps it within `cap` (a missing attribute counts as 0)."""
-        alias = _ALIASES[attr]
+        alias, names = alias_of(attr)
         return self.update(
             key,
-            f"ADD {alias} :n{spec.add}{spec.set}",
+            f"ADD {alias} :n{spec.add}{spec.tail}",
             f"attribute_not_exists({alias}) OR {alias} <= :room",
             {":n": n, ":room": cap - n, **(spec.values or {})},
+            {**names, **(spec.names or {})},
+            spec.tidy_before,
         )
 
     def subtract(self, key: dict[str, str], attr: str, n: int, spec: Spec) -> tuple[bool, dict]:
-        """ADD -n to `attr` if it holds at least n (never below 0)."""
-        alias = _ALIASES[attr]
-        extra = spec.values if spec.add else None  # SET terms (the daily ttl) are not needed here
+        """ADD -n to `attr` if it holds at least n (never below 0). A reservation's `tail` (the
+        REMOVE of past days) is not repeated here."""
+        alias, names = alias_of(attr)
         return self.update(
-            key, f"ADD {alias} :minus{spec.add}", f"{alias} >= :n", {":minus": -n, ":n": n, **(extra or {})}
+            key,
+            f"ADD {alias} :minus{spec.add}",
+            f"{alias} >= :n",
+            {":minus": -n, ":n": n, **(spec.values or {})},
+            names,
         )
 
     def reserve(self, key_of: KeyOf, attr: str, n: int, limit: int, shards: int, spec: Spec) -> int | None:
@@ -208,6 +256,13 @@ class CounterItems(TableHolder):
         if skip is None:
             log_drift(tenant_id, attr, wanted=left)
         return False
+
+
+def alias_of(attr: str) -> tuple[str, dict[str, str]]:
+    """The expression alias of a counted attribute, and the names it needs beside `NAMES`."""
+    if attr in _ALIASES:
+        return _ALIASES[attr], {}
+    return DAY_ALIAS, {DAY_ALIAS: attr}
 
 
 def plain_values(item: dict[str, Any]) -> dict[str, Any]:

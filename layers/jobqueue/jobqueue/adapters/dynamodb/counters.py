@@ -2,13 +2,15 @@
 
 Items (keys built in `keys`; shard 0 has the plain key, shard i > 0 a `#<i>` suffix):
 
-    T#<tenant> / COUNTER[#i]        waiting, running, version
-    T#<tenant> / DAILY#<day>[#i]    count, ttl
+    T#<tenant> / COUNTER[#i]        waiting, running, version, day#<yyyy-mm-dd>
 
-Every change is one conditional `UpdateItem`, no transactions. Every write to a COUNTER item
-adds 1 to its `version`, so reconciliation can tell whether the counter moved while it counted
-jobs. `shards` (default 1) splits each counter over that many items (docs/scaling.md); it must be
-the same for every caller of one tenant.
+`day#<yyyy-mm-dd>` is the count of the submissions admitted on that UTC day; a write of the day
+removes the previous days' attributes. Every change is one conditional `UpdateItem`, no
+transactions: with one shard an admission takes the waiting places and the day's count in the
+same write (`reserve`). Every write that moves `waiting` or `running` adds 1 to `version`, so
+reconciliation can tell whether the counter moved while it counted jobs. `shards` (default 1)
+splits each counter over that many items (docs/scaling.md); it must be the same for every caller
+of one tenant.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from aws_lambda_powertools import Logger
 
 from jobqueue.adapters.dynamodb import keys
 from jobqueue.adapters.dynamodb.counter_items import (
-    COUNT,
     COUNTER,
-    DAILY,
+    DAY,
+    DAY_ALIAS,
     RUNNING,
     VERSION,
     WAITING,
     CounterItems,
     as_int,
-    daily_spec,
+    day_attr,
+    day_spec,
     log_drift,
 )
 from jobqueue.errors import TenantLimitExceeded
@@ -54,6 +57,60 @@ class DynamoTenantCounters:
         return lambda shard: keys.tenant_counter_key(tenant_id, shard)
 
     # -- admission: waiting and daily -------------------------------------------------------------
+    def reserve(
+        self, tenant_id: str, waiting: int, daily: int, max_queued: int, max_daily: int, now: datetime
+    ) -> None:
+        """`waiting` places (0: none, a recurring schedule) and `daily` of the day's count, both or
+        neither. One conditional UpdateItem with one shard; with several, the waiting places over
+        the shards, then the day over the shards (the places given back when the day refuses)."""
+        _check_units(daily)
+        if waiting:
+            _check_units(waiting)
+        if self.shards > 1:
+            self._reserve_sharded(tenant_id, waiting, daily, max_queued, max_daily, now)
+            return
+        key, day = keys.tenant_counter_key(tenant_id), days.utc_day(now)
+        if waiting > max_queued or daily > max_daily:  # no write could pass
+            item = self.items.get_many([key], True)[0]
+            raise _refusal(item, waiting, daily, max_queued, max_daily, now)
+        spec = day_spec(day)
+        terms = [f"{DAY_ALIAS} :n"]
+        condition = f"(attribute_not_exists({DAY_ALIAS}) OR {DAY_ALIAS} <= :droom)"
+        values: dict[str, Any] = {":n": daily, ":droom": max_daily - daily}
+        if waiting:  # the places move `version` (reconciliation); the day alone does not
+            terms = ["#w :wn", *terms, "#v :one"]
+            condition = f"(attribute_not_exists(#w) OR #w <= :wroom) AND {condition}"
+            values |= {":wn": waiting, ":wroom": max_queued - waiting, ":one": 1}
+        ok, old = self.items.update(
+            key,
+            "ADD " + ", ".join(terms) + spec.tail,
+            condition,
+            values,
+            {DAY_ALIAS: day_attr(day), **(spec.names or {})},
+            spec.tidy_before,
+        )
+        if not ok:
+            raise _refusal(old, waiting, daily, max_queued, max_daily, now)
+
+    def _reserve_sharded(
+        self, tenant_id: str, waiting: int, daily: int, max_queued: int, max_daily: int, now: datetime
+    ) -> None:
+        if waiting:
+            self.reserve_waiting(tenant_id, waiting, max_queued)
+        try:
+            day = days.utc_day(now)
+            current = self.items.reserve(
+                self._counter(tenant_id), day_attr(day), daily, max_daily, self.shards, day_spec(day)
+            )
+        except BaseException:
+            if waiting:
+                self.release_waiting(tenant_id, waiting)
+            raise
+        if current is not None:
+            if waiting:
+                self.release_waiting(tenant_id, waiting)
+            raise _day_refusal(current, max_daily, now)
+
     def reserve_waiting(self, tenant_id: str, n: int, limit: int) -> None:
         _check_units(n)
         current = self.items.reserve(self._counter(tenant_id), WAITING, n, limit, self.shards, COUNTER)
@@ -64,20 +121,10 @@ class DynamoTenantCounters:
         _check_units(n)
         return self.items.release(self._counter(tenant_id), WAITING, n, self.shards, COUNTER, tenant_id)
 
-    def reserve_daily(self, tenant_id: str, n: int, limit: int, now: datetime) -> None:
-        _check_units(n)
-        day = days.utc_day(now)
-        current = self.items.reserve(
-            lambda s: keys.daily_counter_key(tenant_id, day, s), COUNT, n, limit, self.shards, daily_spec(now)
-        )
-        if current is not None:
-            raise TenantLimitExceeded(MAX_DAILY, current, limit, retry_after=days.seconds_until_midnight(now))
-
     def release_daily(self, tenant_id: str, n: int, now: datetime) -> bool:
         _check_units(n)
-        day = days.utc_day(now)
-        key_of = lambda s: keys.daily_counter_key(tenant_id, day, s)  # noqa: E731
-        return self.items.release(key_of, COUNT, n, self.shards, DAILY, tenant_id)
+        day = day_attr(days.utc_day(now))
+        return self.items.release(self._counter(tenant_id), day, n, self.shards, DAY, tenant_id)
 
     # -- execution: running slots -----------------------------------------------------------------
     def take_running(self, tenant_id: str, limit: int) -> bool:
@@ -132,9 +179,7 @@ class DynamoTenantCounters:
     # -- reads ------------------------------------------------------------------------------------
     def snapshot(self, tenant_id: str, consistent: bool = True) -> CounterSnapshot:
         """One GetItem, or one BatchGetItem for N shards."""
-        items = self.items.get_many(
-            [keys.tenant_counter_key(tenant_id, s) for s in range(self.shards)], consistent
-        )
+        items = self._counter_items(tenant_id, consistent)
         return CounterSnapshot(
             tuple(
                 ShardState(s, as_int(item, WAITING), as_int(item, RUNNING), as_int(item, VERSION))
@@ -143,30 +188,30 @@ class DynamoTenantCounters:
         )
 
     def daily_count(self, tenant_id: str, now: datetime) -> int:
-        day = days.utc_day(now)
-        items = self.items.get_many(
-            [keys.daily_counter_key(tenant_id, day, s) for s in range(self.shards)], True
-        )
-        return sum(as_int(item, COUNT) for item in items)
+        day = day_attr(days.utc_day(now))
+        return sum(as_int(item, day) for item in self._counter_items(tenant_id, True))
 
     def usage(self, tenant_id: str, now: datetime) -> CounterUsage:
-        """In one BatchGetItem, eventually consistent."""
+        """In one GetItem (one BatchGetItem with shards), eventually consistent."""
         day = days.utc_day(now)
-        counter_keys = [keys.tenant_counter_key(tenant_id, s) for s in range(self.shards)]
-        daily_keys = [keys.daily_counter_key(tenant_id, day, s) for s in range(self.shards)]
-        items = self.items.get_many(counter_keys + daily_keys, consistent=False)
-        counter_items, day_items = items[: self.shards], items[self.shards :]
+        items = self._counter_items(tenant_id, consistent=False)
         return CounterUsage(
-            waiting=sum(as_int(i, WAITING) for i in counter_items),
-            running=sum(as_int(i, RUNNING) for i in counter_items),
-            daily_count=sum(as_int(i, COUNT) for i in day_items),
+            waiting=sum(as_int(i, WAITING) for i in items),
+            running=sum(as_int(i, RUNNING) for i in items),
+            daily_count=sum(as_int(i, day_attr(day)) for i in items),
             day=day.isoformat(),
+        )
+
+    def _counter_items(self, tenant_id: str, consistent: bool) -> list[dict[str, Any]]:
+        return self.items.get_many(
+            [keys.tenant_counter_key(tenant_id, s) for s in range(self.shards)], consistent
         )
 
     # -- reconciliation ---------------------------------------------------------------------------
     def overwrite(self, tenant_id: str, waiting: int, running: int, seen: CounterSnapshot) -> Overwrite:
         """Each shard's write is conditional on the `version` seen, so a counter write that raced
-        with the caller's count of the jobs makes this refuse instead of overwriting it."""
+        with the caller's count of the jobs makes this refuse instead of overwriting it. Only
+        `waiting` and `running` are set: the day's count is left as it is."""
         if waiting < 0 or running < 0:
             raise ValueError("true counts cannot be negative")
         if len(seen.shards) != self.shards:
@@ -214,6 +259,20 @@ class DynamoTenantCounters:
             },
         )
         return Overwrite.WRITTEN
+
+
+def _refusal(
+    item: dict[str, Any], waiting: int, daily: int, max_queued: int, max_daily: int, now: datetime
+) -> TenantLimitExceeded:
+    """Which limit refused, from the item as it was: the waiting limit first when both are over."""
+    current = as_int(item, WAITING)
+    if waiting and current + waiting > max_queued:
+        return TenantLimitExceeded(MAX_QUEUED, current, max_queued)
+    return _day_refusal(as_int(item, day_attr(days.utc_day(now))), max_daily, now)
+
+
+def _day_refusal(current: int, limit: int, now: datetime) -> TenantLimitExceeded:
+    return TenantLimitExceeded(MAX_DAILY, current, limit, retry_after=days.seconds_until_midnight(now))
 
 
 def _check_units(n: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from jobqueue.ids import shard_of
 
@@ -47,19 +47,24 @@ def sweep_shard_pks() -> list[str]:
 TENANTS_INDEX_PK = "TENANTS"
 
 
+TENANT_PROFILE_PK_PREFIX = "TENANT#"
+
+
 def tenant_profile_key(tenant_id: str) -> dict[str, str]:
-    return {"PK": f"TENANT#{tenant_id}", "SK": "PROFILE"}
+    return {"PK": f"{TENANT_PROFILE_PK_PREFIX}{tenant_id}", "SK": "PROFILE"}
+
+
+def tenant_of_profile(pk: str) -> str | None:
+    """The tenant id of a profile's PK (None: not a profile's)."""
+    if pk.startswith(TENANT_PROFILE_PK_PREFIX) and len(pk) > len(TENANT_PROFILE_PK_PREFIX):
+        return pk[len(TENANT_PROFILE_PK_PREFIX) :]
+    return None
 
 
 def tenant_counter_key(tenant_id: str, shard: int = 0) -> dict[str, str]:
-    """The tenant's `waiting`/`running` counter; shard 0 is `COUNTER`, shard i > 0 `COUNTER#<i>`."""
+    """The tenant's counter (`waiting`, `running`, the day's count `day#<yyyy-mm-dd>`); shard 0
+    is `COUNTER`, shard i > 0 `COUNTER#<i>`."""
     return {"PK": tenant_pk(tenant_id), "SK": "COUNTER" if shard == 0 else f"COUNTER#{shard}"}
-
-
-def daily_counter_key(tenant_id: str, day: date, shard: int = 0) -> dict[str, str]:
-    """The tenant's count of one UTC day; shard 0 is `DAILY#<day>`, shard i > 0 `DAILY#<day>#<i>`."""
-    sk = f"DAILY#{day.isoformat()}"
-    return {"PK": tenant_pk(tenant_id), "SK": sk if shard == 0 else f"{sk}#{shard}"}
 
 
 API_KEY_REF_PREFIX = "APIKEY#"
