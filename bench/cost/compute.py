@@ -57,14 +57,21 @@ def gb_seconds(memory_mb: float, ms: float) -> float:
 
 def write_units_per_job(prices: dict[str, Any], model: dict[str, Any], scenario: dict[str, Any]) -> float:
     """WRU per job: per item written, 1 per KB (2 in a transaction), plus its index writes at the
-    item's size (the indexes project every attribute)."""
+    size of the index entry (`index_item`: the projected attributes; the item's size without it,
+    as for an index projecting ALL)."""
     unit_kb = prices["dynamodb"]["write_unit_kb"]
     total = 0.0
     for write in scenario["dynamodb_writes_per_job"]:
         per_item = math.ceil(model["item_kb"][write["item"]] / unit_kb)
         total += write["items"] * per_item * (2 if write.get("transactional") else 1)
-        total += write.get("gsi_writes", 0) * per_item
+        total += write.get("gsi_writes", 0) * index_write_units(prices, model, write)
     return total
+
+
+def index_write_units(prices: dict[str, Any], model: dict[str, Any], write: dict[str, Any]) -> int:
+    """WRU of one index write of `write`: its index entry's size, 1 per KB."""
+    kind = write.get("index_item", write["item"])
+    return math.ceil(model["item_kb"][kind] / prices["dynamodb"]["write_unit_kb"])
 
 
 def read_units_per_job(prices: dict[str, Any], model: dict[str, Any], scenario: dict[str, Any]) -> float:
@@ -226,10 +233,12 @@ def _xray_line(
 
 
 def storage_usd_per_month(prices: dict[str, Any], model: dict[str, Any], jobs: int) -> float:
-    """What one month of finished jobs costs to keep, per month (job items have no TTL)."""
+    """What one month of finished jobs costs to keep, per month (job items have no TTL): the item
+    and its entry in each index that holds it (`index_item`, else the whole item)."""
     item = model["item_kb"]["job"] * 1024
     storage = model["storage"]
-    kept = item + storage["indexes_holding_a_finished_job"] * (item + storage["index_overhead_bytes"])
+    entry = model["item_kb"][storage.get("index_item", "job")] * 1024
+    kept = item + storage["indexes_holding_a_finished_job"] * (entry + storage["index_overhead_bytes"])
     return jobs * kept / GB * prices["dynamodb"]["storage_usd_per_gb_month"]
 
 

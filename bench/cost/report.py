@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from bench.cost.alternatives import alternatives
-from bench.cost.compute import Bill, bill, memory_of, units_per_job
+from bench.cost.compute import Bill, bill, index_write_units, memory_of, units_per_job
 from bench.cost.inputs import Inputs
 
 LABEL_WIDTH = 46
@@ -48,10 +48,11 @@ def _write_lines(inputs: Inputs, name: str) -> list[str]:
         per_item = math.ceil(model["item_kb"][write["item"]] / prices["dynamodb"]["write_unit_kb"])
         factor = 2 if write.get("transactional") else 1
         gsi = write.get("gsi_writes", 0)
-        wru = write["items"] * per_item * factor + gsi * per_item
+        per_entry = index_write_units(prices, model, write)
+        wru = write["items"] * per_item * factor + gsi * per_entry
         text = f"{write['items']:g} {write['item']} item(s) x {per_item * factor} WRU"
         if gsi:
-            text += f" + {gsi:g} index writes x {per_item} WRU"
+            text += f" + {gsi:g} index writes x {per_entry} WRU"
         out.append(f"    {write['function']:<7} {write['op'].split(':')[1]:<19} {wru:6.2f} WRU  {text}")
     return out
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import boto3
 from moto import mock_aws
@@ -16,8 +19,10 @@ from jobqueue.models.job import QueueBand
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
+from local.template import load_template
 
 TABLE_NAME = "jobqueue-test-jobs"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 @dataclass
@@ -50,7 +55,21 @@ def raw_item(tenant_id: str, job_id: str) -> dict | None:
     )
 
 
-def create_jobs_table(name: str = TABLE_NAME) -> None:
+@cache
+def _template_indexes() -> str:
+    """template.yaml's JobsTable indexes (keys and projections), as JSON text."""
+    table = load_template(TEMPLATE)["Resources"]["JobsTable"]["Properties"]
+    wanted = ("IndexName", "KeySchema", "Projection")
+    return json.dumps([{k: index[k] for k in wanted} for index in table["GlobalSecondaryIndexes"]])
+
+
+def jobs_table_indexes() -> list[dict]:
+    """The jobs table's global secondary indexes as template.yaml declares them."""
+    return json.loads(_template_indexes())
+
+
+def create_jobs_table(name: str = TABLE_NAME, indexes: list[dict] | None = None) -> None:
+    """The jobs table: keys, stream and the indexes of template.yaml (or `indexes`)."""
     boto3.client("dynamodb").create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -59,17 +78,7 @@ def create_jobs_table(name: str = TABLE_NAME) -> None:
             for n in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
         ],
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": idx,
-                "KeySchema": [
-                    {"AttributeName": f"{idx}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{idx}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for idx in ("GSI1", "GSI2")
-        ],
+        GlobalSecondaryIndexes=indexes if indexes is not None else jobs_table_indexes(),
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
 

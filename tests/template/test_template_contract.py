@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from jobqueue.adapters.dynamodb.indexes import STATUS_INDEX_ATTRIBUTES
 from tests.template.conftest import REPO_ROOT
 
 # ------------------------------------------------------------------ the contract
@@ -423,7 +424,12 @@ def test_jobs_table_layout(cfn_resources):
             {"AttributeName": f"{name}PK", "KeyType": "HASH"},
             {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
         ]
-        assert index["Projection"] == {"ProjectionType": "ALL"}
+    # Slim projections (docs/decisions/013): GSI1 what its readers filter on, GSI2 keys only.
+    assert indexes["GSI1"]["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": list(STATUS_INDEX_ATTRIBUTES),
+    }
+    assert indexes["GSI2"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

@@ -4,6 +4,8 @@ are the measured ones is tests/integration/api/test_cost_model_matches_calls.py.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from bench.cost import inputs, report
@@ -128,6 +130,21 @@ def test_a_million_tiny_jobs_cost_what_the_hand_arithmetic_says():
     assert result.storage_usd_per_month_kept == pytest.approx(0.738541, rel=1e-5)
 
 
+def test_index_writes_cost_the_index_entrys_size_when_the_index_projects_less_than_all():
+    model = copy.deepcopy(MODEL)
+    model["item_kb"]["job_index_entry"] = 0.25
+    model["scenarios"]["tiny"]["dynamodb_writes_per_job"][0]["index_item"] = "job_index_entry"
+    model["storage"]["index_item"] = "job_index_entry"
+
+    result = bill(PRICES, model, TEMPLATE, "tiny", 1_000_000)
+    usd = {line.name: line.usd for line in result.lines}
+
+    # job 1.5 KB -> 2 WRU + 1 index write of a 0.25 KB entry x 1 WRU, counter 2 x 1 WRU: 5 M WRU
+    assert usd["DynamoDB writes"] == pytest.approx(2.50)
+    # 1,536 B + an index entry of 256 + 100 B, a million times: 1.76206 GiB x $0.25
+    assert result.storage_usd_per_month_kept == pytest.approx(0.440516, rel=1e-5)
+
+
 def test_xray_records_the_reservoir_then_five_percent():
     reservoir = 730 * 3600  # 1 a second for a month of 730 hours
 
@@ -194,6 +211,7 @@ def test_the_model_is_consistent_with_itself_and_the_template(current):
         for entry in scenario["dynamodb_writes_per_job"] + scenario["dynamodb_reads_per_job"]:
             assert entry["op"] in functions[entry["function"]]["calls_per_job"], (name, entry)
             assert entry["item"] in model["item_kb"], (name, entry)
+            assert entry.get("index_item", entry["item"]) in model["item_kb"], (name, entry)
         in_transactions = sum(
             w["items"]
             for w in scenario["dynamodb_writes_per_job"]

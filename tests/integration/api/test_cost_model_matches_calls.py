@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,6 @@ from tests.support.stream import TableStream
 UPDATE = "update bench/cost/model.json to the measured numbers (then `make cost`, docs/cost.md)"
 SERVICES = ("sqs", "events", "scheduler")
 STREAM_BATCH_SIZE = 100  # the stream function's BatchSize (template.yaml)
-GSI_KEYS = (("GSI1PK", "GSI1SK"), ("GSI2PK", "GSI2SK"))
 _IMAGE = TypeDeserializer()
 
 
@@ -176,18 +176,60 @@ def _image(record: dict[str, Any], which: str) -> dict[str, Any]:
     return {k: _IMAGE.deserialize(v) for k, v in record["dynamodb"].get(which, {}).items()}
 
 
-def index_writes(old: dict[str, Any], new: dict[str, Any]) -> int:
-    """Writes to the table's global secondary indexes (projection ALL) of one item write: a put
-    into an index, a delete from it, both when its key changes, one update otherwise."""
-    writes = 0
-    for keys in GSI_KEYS:
-        before = tuple(old.get(k) for k in keys) if all(k in old for k in keys) else None
-        after = tuple(new.get(k) for k in keys) if all(k in new for k in keys) else None
-        if before and after:
-            writes += 2 if before != after else 1
-        elif before or after:
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index as the table describes it: its keys and what it projects."""
+
+    keys: tuple[str, ...]
+    projected: frozenset[str] | None  # None: ALL
+
+    def entry(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The item's entry in the index (None: not in it, a key attribute missing)."""
+        if not all(k in item for k in self.keys):
+            return None
+        if self.projected is None:
+            return dict(item)
+        return {k: v for k, v in item.items() if k in self.projected or k in TABLE_KEYS or k in self.keys}
+
+
+TABLE_KEYS = ("PK", "SK")
+# A job's attributes as large as its submitter and handler make them.
+SIZED_BY_THE_JOB = frozenset({"payload", "last_result", "metadata", "history", "depends_on", "callback"})
+
+
+def table_indexes() -> list[Index]:
+    described = aws.table(get_settings().table_name).meta.client.describe_table(
+        TableName=get_settings().table_name
+    )["Table"]
+    found = []
+    for index in described["GlobalSecondaryIndexes"]:
+        projection = index["Projection"]
+        kind = projection["ProjectionType"]
+        projected = None if kind == "ALL" else frozenset(projection.get("NonKeyAttributes", []))
+        found.append(Index(tuple(k["AttributeName"] for k in index["KeySchema"]), projected))
+    return found
+
+
+def index_writes(old: dict[str, Any], new: dict[str, Any], indexes: list[Index]) -> tuple[int, int]:
+    """Writes to the table's global secondary indexes of one item write, and the largest entry
+    written (bytes): a put into an index, a delete from it, both when its key changes, one
+    update when only projected attributes change, none when nothing projected changes."""
+    writes = largest = 0
+    for index in indexes:
+        before, after = index.entry(old), index.entry(new)
+        if before is not None and after is not None:
+            if any(before.get(k) != after.get(k) for k in index.keys):
+                writes += 2
+            elif before != after:
+                writes += 1
+            else:
+                continue
+        elif before is not None or after is not None:
             writes += 1
-    return writes
+        else:
+            continue
+        largest = max(largest, *(item_bytes(e) for e in (before, after) if e is not None))
+    return writes, largest
 
 
 def _sizes(tenant: str, records: list[dict[str, Any]], page_kind: str) -> dict[str, int]:
@@ -238,16 +280,34 @@ def _check_items(scenario: dict[str, Any], measure: Measure, jobs: int) -> None:
     assert model_items <= items <= model_items + boundaries, f"{items} transaction items: {UPDATE}"
 
 
-def _check_index_writes(scenario: dict[str, Any], records: list[dict[str, Any]], jobs: int) -> None:
-    """Index writes of the job items: the api's puts (INSERT records), the worker's updates."""
+def _check_index_writes(
+    model: dict[str, Any], scenario: dict[str, Any], records: list[dict[str, Any]], jobs: int
+) -> None:
+    """Index writes of the job items: the api's puts (INSERT records), the worker's updates;
+    each is billed by the size of the index entry (its projected attributes), which the model's
+    `index_item` of the write bounds."""
+    indexes = table_indexes()
     measured: Counter = Counter()
+    largest = 0
     for record in records:
         writer = "api" if record["eventName"] == "INSERT" else "worker"
-        measured[writer] += index_writes(_image(record, "OldImage"), _image(record, "NewImage"))
+        writes, size = index_writes(_image(record, "OldImage"), _image(record, "NewImage"), indexes)
+        measured[writer] += writes
+        largest = max(largest, size)
     expected: Counter = Counter()
     for write in scenario["dynamodb_writes_per_job"]:
         expected[write["function"]] += write.get("gsi_writes", 0) * jobs
-    print(f"index writes {dict(measured)}")
+        if write.get("gsi_writes"):
+            bound = model["item_kb"][write.get("index_item", write["item"])] * 1024
+            assert largest <= bound, f"an index entry of {largest} bytes: {UPDATE} (item_kb)"
+        if write.get("index_item", write["item"]) != write["item"]:
+            # An entry smaller than the item whatever the job's payload and result: no index
+            # projects them (else the model's index writes are at the item's size).
+            for index in indexes:
+                assert index.projected is not None and not index.projected & SIZED_BY_THE_JOB, (
+                    f"an index projects the job's free-form attributes: {UPDATE} (index_item)"
+                )
+    print(f"index writes {dict(measured)}, largest index entry {largest} bytes")
     assert measured == +expected, f"index writes {dict(measured)}: {UPDATE}"
 
 
@@ -258,7 +318,7 @@ def _check(
     print(f"\n{name}, {jobs} job(s): calls {measure.calls}, items {measure.items}, events {measure.events}")
     _check_calls(scenario, measure, jobs)
     _check_items(scenario, measure, jobs)
-    _check_index_writes(scenario, records, jobs)
+    _check_index_writes(model, scenario, records, jobs)
     assert measure.events == round(scenario["eventbridge_events_per_job"] * jobs), f"events: {UPDATE}"
 
 

@@ -8,6 +8,7 @@ import json
 from local.function_specs import function_specs
 from local.provision import Provisioned, provision, provision_stack
 from tests.integration.local.conftest import ROOT, client
+from tests.support.moto_env import jobs_table_indexes
 
 
 def test_provision_returns_names_urls_and_arns_of_every_resource(moto: None) -> None:
@@ -31,7 +32,8 @@ def test_table_has_the_templates_keys_indexes_stream_and_ttl(provisioned: Provis
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
 
     assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"PK": "HASH", "SK": "RANGE"}
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2"}
+    slim = {i["IndexName"]: i["Projection"] for i in jobs_table_indexes()}  # template.yaml's
+    assert {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]} == slim
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}

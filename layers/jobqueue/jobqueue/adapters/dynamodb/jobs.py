@@ -10,7 +10,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from jobqueue.adapters.dynamodb import job_reads, keys
+from jobqueue.adapters.dynamodb import indexes, job_reads, keys
+from jobqueue.adapters.dynamodb.indexes import SWEEP_INDEX
 from jobqueue.adapters.dynamodb.items import (
     HISTORY,
     TableHolder,
@@ -154,15 +155,23 @@ class DynamoJobRepository(TableHolder):
 
     # -- the sweeper's index ----------------------------------------------------------------------
     def due_for_sweep(self, now: datetime, per_shard: int) -> list[SweepEntry]:
-        entries: list[SweepEntry] = []
+        """Up to `per_shard` due entries of each shard of the sweep index (keys only), the jobs
+        fetched whole (strongly consistent). A job whose deadline was cleared or moved past
+        `now` since the index was read is no longer due and is left out, as is a deleted one."""
+        table, until = self.table, iso(now)
+        due: list[dict[str, Any]] = []
         for shard in keys.sweep_shard_pks():
-            response = self.table.query(
-                IndexName="GSI2",
-                KeyConditionExpression=Key("GSI2PK").eq(shard) & Key("GSI2SK").lte(iso(now)),
+            response = table.query(
+                IndexName=SWEEP_INDEX,
+                KeyConditionExpression=Key("GSI2PK").eq(shard) & Key("GSI2SK").lte(until),
                 Limit=per_shard,
             )
-            entries += [SweepEntry(item_to_job(i), parse_iso(i["GSI2SK"])) for i in response.get("Items", [])]
-        return entries
+            due += response.get("Items", [])
+        return [
+            SweepEntry(item_to_job(item), parse_iso(item["GSI2SK"]))
+            for item in indexes.whole(table, due)
+            if item.get("GSI2SK") and item["GSI2SK"] <= until
+        ]
 
     # -- dependents -------------------------------------------------------------------------------
     def add_dependent(self, parent: Job, child_id: str) -> bool:

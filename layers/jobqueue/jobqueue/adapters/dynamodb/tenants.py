@@ -10,7 +10,8 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from jobqueue import ids
-from jobqueue.adapters.dynamodb import keys
+from jobqueue.adapters.dynamodb import indexes, keys
+from jobqueue.adapters.dynamodb.indexes import SWEEP_INDEX
 from jobqueue.adapters.dynamodb.items import TableHolder, is_condition_failure
 from jobqueue.models.tenant import ApiKeyInfo, ApiKeyRecord, Role, Tenant
 from jobqueue.ports import Clock
@@ -62,14 +63,16 @@ class DynamoTenantRepository(TableHolder):
 
     def due_for_reconciliation(self, now: datetime, limit: int) -> list[str]:
         """Up to `limit` tenant ids whose reconciliation is due (oldest due first): one query of
-        the sparse GSI2 partition `TENANTS`, sort key = the tenant's next due time."""
+        the sparse GSI2 partition `TENANTS`, sort key = the tenant's next due time (the index
+        projects keys only: the id is read from the profile's PK)."""
         response = self.table.query(
-            IndexName="GSI2",
+            IndexName=SWEEP_INDEX,
             KeyConditionExpression=Key("GSI2PK").eq(keys.TENANTS_INDEX_PK) & Key("GSI2SK").lte(iso(now)),
-            ProjectionExpression="tenant_id",
+            ProjectionExpression="PK",
             Limit=limit,
         )
-        return [item["tenant_id"] for item in response.get("Items", []) if "tenant_id" in item]
+        found = (keys.tenant_of_profile(item["PK"]) for item in response.get("Items", []))
+        return [tenant_id for tenant_id in found if tenant_id]
 
     def push_reconciliation(self, tenant_id: str, due: datetime) -> None:
         """The tenant's next reconciliation is at `due` (only if the profile exists)."""
@@ -89,16 +92,17 @@ class DynamoTenantRepository(TableHolder):
         return _tenant(item) if item else None
 
     def list_all(self) -> list[Tenant]:
-        """Every profile: the sparse GSI2 partition `TENANTS` read whole (a page of 1 MB holds
-        a few thousand profiles), sorted by id."""
-        tenants, start = [], None
+        """Every profile: the keys of the sparse GSI2 partition `TENANTS` (a page of 1 MB holds
+        thousands), the profiles fetched by key, sorted by id."""
+        table, tenants, start = self.table, [], None
         while True:
-            page = self.table.query(
-                IndexName="GSI2",
+            page = table.query(
+                IndexName=SWEEP_INDEX,
                 KeyConditionExpression=Key("GSI2PK").eq(keys.TENANTS_INDEX_PK),
                 **({"ExclusiveStartKey": start} if start else {}),
             )
-            tenants += [_tenant(item) for item in page.get("Items", []) if "tenant_id" in item]
+            profiles = indexes.whole(table, page.get("Items", []))
+            tenants += [_tenant(item) for item in profiles if "tenant_id" in item]
             start = page.get("LastEvaluatedKey")
             if not start:
                 return sorted(tenants, key=lambda t: t.tenant_id)
