@@ -1,25 +1,45 @@
-"""Latency of the local stack: submit -> completed over HTTP, and how late the clock fires.
+"""`make bench`: the local stack's figures in one run, one JSON report and a short summary.
 
-    .venv/bin/python -m bench.local_stack [--jobs 20] [--burst 20] [--minutes 2]
+    .venv/bin/python -m bench.local_stack [--throughput-jobs 300] [--jobs 20] [--burst 20]
+        [--flood-jobs 150] [--quiet-jobs 20] [--cold-runs 0] [--minutes 0] [--json out.json]
 
-Prints one JSON document. The schedule part waits for the template's rate(1 minute) sweeper
-rule and for one-shot at() schedules created in moto (one every few seconds), so it takes
-`--minutes` minutes.
+1. throughput: `--throughput-jobs` echo jobs of a fresh tier-4 tenant via POST /v1/jobs/batch
+   (100 a request), first submission -> last `completed_at`, jobs/s (bench/stack/throughput.py);
+2. substrate: the AWS requests moto received meanwhile, replayed verbatim from one thread on
+   copies of the tables and queues (bench/stack/substrate.py says exactly what), jobs/s and the
+   ratio stack/substrate;
+3. latency: submit -> completed one job at a time and in a burst (bench/stack/latency.py);
+4. flood: tenant A floods (150 sleep jobs of 1 s, 5 slots), B submits `--quiet-jobs` echo jobs
+   0.5 s apart from 3 s on; B's start latency p50/p95/max;
+5. calls_per_job: the recorded calls by operation per job and the DynamoDB write units
+   (computed from item sizes: moto does not measure consumed capacity);
+6. cold_start: each function's import + first invocation in a fresh process against
+   `import boto3` (bench/stack/cold_start.py);
+7. schedule (only with `--minutes` > 0): how late the clock fires one-shot schedules.
+
+About three minutes on a 2-core machine with the defaults.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import statistics
+import os
+import sys
+import tempfile
 import time
+import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-import requests
-
+from bench.stack import cold_start, latency, throughput
+from bench.stack.api import Api
+from bench.stack.recording import MotoRecorder, recorder_env
+from bench.stack.report import human_summary, ratio, verdicts
+from bench.stack.substrate import Substrate
 from local.console import Console
 from local.stack import LocalStack
 from local.tcp_ports import free_port
@@ -30,90 +50,126 @@ class _Quiet(Console):
         pass
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    values = sorted(values)
-    if not values:
-        return {}
-    return {
-        "n": len(values),
-        "min": round(values[0], 1),
-        "p50": round(statistics.median(values), 1),
-        "p95": round(values[min(len(values) - 1, int(len(values) * 0.95))], 1),
-        "max": round(values[-1], 1),
-    }
-
-
-def _run_job(session: requests.Session, url: str, key: str) -> float:
-    headers = {"Authorization": f"Bearer {key}"}
-    started = time.monotonic()
-    response = session.post(
-        f"{url}/v1/jobs", json={"handler": "echo", "payload": {}}, headers=headers, timeout=30
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.local_stack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--throughput-jobs", type=int, default=300, help="echo jobs of the throughput run")
+    parser.add_argument("--jobs", type=int, default=20, help="jobs submitted one at a time")
+    parser.add_argument("--burst", type=int, default=20, help="jobs submitted at once")
+    parser.add_argument("--flood-jobs", type=int, default=150, help="sleep jobs (1 s) of the flooding tenant")
+    parser.add_argument(
+        "--flood-slots", type=int, default=5, help="the flooding tenant's max_concurrent_jobs"
     )
-    if response.status_code != 201:
-        raise RuntimeError(f"submit answered {response.status_code}: {response.text[:300]}")
-    job = response.json()
-    while True:
-        status = session.get(f"{url}/v1/jobs/{job['id']}", headers=headers, timeout=30).json()["status"]
-        if status in ("completed", "failed"):
-            return (time.monotonic() - started) * 1000
-        if time.monotonic() - started > 60:
-            raise TimeoutError(job["id"])
-        time.sleep(0.05)
+    parser.add_argument("--quiet-jobs", type=int, default=20, help="echo jobs of the quiet tenant")
+    parser.add_argument("--quiet-spacing", type=float, default=0.5, help="seconds between the quiet jobs")
+    parser.add_argument(
+        "--flood-lead", type=float, default=3.0, help="seconds of flood before the quiet jobs"
+    )
+    parser.add_argument("--cold-runs", type=int, default=0, help="runs per function; 0: 3, or 5 if quick")
+    parser.add_argument("--idle-seconds", type=float, default=5.0, help="recording of the idle stack")
+    parser.add_argument("--minutes", type=float, default=0.0, help="schedule lateness for this long; 0 skips")
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    return parser.parse_args()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=20)
-    parser.add_argument("--burst", type=int, default=20)
-    parser.add_argument("--minutes", type=float, default=2.0)
-    args = parser.parse_args()
-    report: dict[str, Any] = {}
+class _Sections:
+    """Each part of the bench: a progress line on stderr, its duration, the machine's 1-minute
+    load average at its end (the stack keeps about 2 busy while it works: much more means
+    something else ran beside the bench), and its error if it failed: the other parts still
+    run and the report still prints (`make bench` then exits 1)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.load: dict[str, float] = {}
+        self.failed: dict[str, str] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str, text: str) -> Iterator[None]:
+        print(f"bench: {text} ...", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            yield
+        except Exception as exc:
+            traceback.print_exc()
+            self.failed[name] = f"{type(exc).__name__}: {exc}"[:1000]
+        finally:
+            self.seconds[name] = round(time.monotonic() - started, 1)
+            self.load[name] = round(os.getloadavg()[0], 2)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "arguments": {**vars(args), "json": str(args.json) if args.json else None},
+    }
+    recording_path = workdir / "moto-recording.jsonl"
+    recorder_env(recording_path)  # before the moto server starts: it reads it once
     started = time.monotonic()
     stack = LocalStack(
         api_port=free_port(), moto_port=free_port(), admin_key=uuid.uuid4().hex, console=_Quiet()
     )
     stack.start()
     report["startup_s"] = round(time.monotonic() - started, 1)
+    section = _Sections()
     try:
         assert stack.demo and stack.demo.api_key, stack.demo
-        session = requests.Session()
-        _run_job(session, stack.api_url, stack.demo.api_key)  # warm the api/worker paths once
-        report["sequential_submit_to_completed_ms"] = _summary(
-            [_run_job(session, stack.api_url, stack.demo.api_key) for _ in range(args.jobs)]
-        )
-        burst_started = time.monotonic()
-        with ThreadPoolExecutor(args.burst) as executor:
-            latencies = list(
-                executor.map(
-                    lambda _: _run_job(requests.Session(), stack.api_url, stack.demo.api_key),
-                    range(args.burst),
-                )
-            )
-        report["burst_submit_to_completed_ms"] = _summary(latencies)
-        report["burst_wall_s"] = round(time.monotonic() - burst_started, 2)
+        recorder = MotoRecorder(stack.moto_url, recording_path)
+        idle: dict[str, float] = {}
+        recording = None
 
-        # one-shot schedules in moto, a few seconds ahead, delivered to a queue of our own
-        sqs, scheduler = stack.client("sqs"), stack.client("scheduler")
-        url = sqs.create_queue(QueueName="bench-schedule-target")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        deadline = time.monotonic() + args.minutes * 60
-        n = 0
-        while time.monotonic() < deadline - 10:
-            at = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
-            scheduler.create_schedule(
-                Name=f"bench-{n}",
-                ScheduleExpression=f"at({at.strftime('%Y-%m-%dT%H:%M:%S')})",
-                FlexibleTimeWindow={"Mode": "OFF"},
-                Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/x", "Input": "{}"},
-                ActionAfterCompletion="DELETE",
+        with section("idle", "idle stack, recorded"):
+            idle = throughput.idle_rates(recorder, args.idle_seconds)
+        with section("throughput", f"throughput, {args.throughput_jobs} jobs"):
+            report["throughput"], recording, seed = throughput.run_throughput(
+                stack, recorder, args.throughput_jobs
             )
-            n += 1
-            time.sleep(4)
-        time.sleep(max(0.0, deadline - time.monotonic()))
+            jobs = report["throughput"]["jobs"]
+            report["calls_per_job"] = throughput.calls_report(stack, recording, jobs, idle)
+        if recording is not None:
+            with section("substrate", f"moto substrate, {len(recording.calls)} recorded calls, one thread"):
+                substrate = Substrate(
+                    stack.moto_url, stack.region, stack.client("dynamodb"), stack.client("sqs")
+                )
+                substrate.prepare(recording.calls, seed)
+                report["substrate"] = substrate.replay(recording.calls, jobs)
+                report["substrate"]["stack_to_substrate"] = ratio(
+                    report["throughput"]["jobs_per_s"], report["substrate"]["jobs_per_s"]
+                )
+        with section("latency", "latency, one at a time and in a burst"):
+            demo = Api(stack.api_url, stack.demo.api_key, stack.demo.tenant_id)
+            report["sequential_submit_to_completed_ms"] = latency.sequential(demo, args.jobs)
+            report["burst_submit_to_completed_ms"], report["burst_wall_s"] = latency.burst(demo, args.burst)
+        with section("flood", "a quiet tenant during a flood"):
+            report["flood"] = latency.flood(
+                stack, args.flood_jobs, args.flood_slots, args.quiet_jobs, args.quiet_spacing, args.flood_lead
+            )
+        with section("cold_start", "cold starts"):
+            report["cold_start"] = cold_start.cold_starts(stack, workdir, args.cold_runs)
+        if args.minutes > 0:
+            with section("schedule", f"schedule lateness, {args.minutes} min"):
+                report["schedule"] = latency.schedule_lateness(stack, args.minutes)
         report["stats"] = stack.stats()
     finally:
         stack.stop()
-    print(json.dumps(report, indent=2))
+    report["section_s"] = section.seconds
+    report["load_average_1m_at_section_end"] = section.load
+    report["cpus"] = os.cpu_count()
+    report["failed_sections"] = section.failed
+    report["total_s"] = round(time.monotonic() - started, 1)
+    report["targets"] = verdicts(report)
+    return report
+
+
+def main() -> None:
+    args = _arguments()
+    with tempfile.TemporaryDirectory(prefix="jobq-bench-") as workdir:
+        report = run(args, Path(workdir))
+    text = json.dumps(report, indent=2)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)
+    print(human_summary(report))
+    if report["failed_sections"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
