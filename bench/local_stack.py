@@ -1,7 +1,8 @@
 """`make bench`: the local stack's figures in one run, one JSON report and a short summary.
 
     .venv/bin/python -m bench.local_stack [--throughput-jobs 300] [--jobs 20] [--burst 20]
-        [--flood-jobs 150] [--quiet-jobs 20] [--cold-runs 0] [--minutes 0] [--json out.json]
+        [--flood-jobs 150] [--quiet-jobs 20] [--cold-runs 0] [--sweeper-ticks 5] [--minutes 0]
+        [--json out.json]
 
 1. throughput: `--throughput-jobs` echo jobs of a fresh tier-4 tenant via POST /v1/jobs/batch
    (100 a request), first submission -> last `completed_at`, jobs/s (bench/stack/throughput.py);
@@ -15,7 +16,12 @@
    (computed from item sizes: moto does not measure consumed capacity);
 6. cold_start: each function's import + first invocation in a fresh process against
    `import boto3` (bench/stack/cold_start.py);
-7. schedule (only with `--minutes` > 0): how late the clock fires one-shot schedules.
+7. sweeper: `--sweeper-ticks` idle ticks invoked through the stack, and the rule's own ticks;
+8. schedule (only with `--minutes` > 0): how late the clock fires one-shot schedules.
+
+function_durations_ms: per function its invocations and their duration (Lambda's REPORT
+Duration on the local stack: bench/stack/durations.py) during the one-at-a-time latency run (the
+cost model's `single`), the throughput run (`batch100`) and the sweeper's ticks.
 
 About three minutes on a 2-core machine with the defaults.
 """
@@ -35,7 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.stack import cold_start, latency, throughput
+from bench.stack import cold_start, durations, latency, throughput
 from bench.stack.api import Api
 from bench.stack.recording import MotoRecorder, recorder_env
 from bench.stack.report import human_summary, ratio, verdicts
@@ -65,6 +71,7 @@ def _arguments() -> argparse.Namespace:
         "--flood-lead", type=float, default=3.0, help="seconds of flood before the quiet jobs"
     )
     parser.add_argument("--cold-runs", type=int, default=0, help="runs per function; 0: 3, or 5 if quick")
+    parser.add_argument("--sweeper-ticks", type=int, default=5, help="sweeper ticks invoked directly")
     parser.add_argument("--idle-seconds", type=float, default=5.0, help="recording of the idle stack")
     parser.add_argument("--minutes", type=float, default=0.0, help="schedule lateness for this long; 0 skips")
     parser.add_argument("--json", type=Path, help="also write the report here")
@@ -115,14 +122,23 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         recorder = MotoRecorder(stack.moto_url, recording_path)
         idle: dict[str, float] = {}
         recording = None
+        function_durations: dict[str, Any] = {}
+        rule_ticks = durations.Window(stack, {"sweeper"})
 
         with section("idle", "idle stack, recorded"):
             idle = throughput.idle_rates(recorder, args.idle_seconds)
         with section("throughput", f"throughput, {args.throughput_jobs} jobs"):
+            window = durations.Window(stack)
             report["throughput"], recording, seed = throughput.run_throughput(
                 stack, recorder, args.throughput_jobs
             )
             jobs = report["throughput"]["jobs"]
+            function_durations["batches_of_100"] = window.close(
+                jobs,
+                what="the throughput run: POST /v1/jobs/batch of 100, worker batches of up to 10",
+                scenario="batch100",
+                api_route="POST /v1/jobs/batch",
+            )
             report["calls_per_job"] = throughput.calls_report(stack, recording, jobs, idle)
         if recording is not None:
             with section("substrate", f"moto substrate, {len(recording.calls)} recorded calls, one thread"):
@@ -136,7 +152,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 )
         with section("latency", "latency, one at a time and in a burst"):
             demo = Api(stack.api_url, stack.demo.api_key, stack.demo.tenant_id)
+            window = durations.Window(stack)
             report["sequential_submit_to_completed_ms"] = latency.sequential(demo, args.jobs)
+            durations.settle(stack)
+            function_durations["one_at_a_time"] = window.close(
+                args.jobs + 1,
+                what="the latency run one job at a time (and its warm-up job), GET /v1/jobs/{id} every 50 ms",
+                scenario="single",
+                api_route="POST /v1/jobs",
+            )
             report["burst_submit_to_completed_ms"], report["burst_wall_s"] = latency.burst(demo, args.burst)
         with section("flood", "a quiet tenant during a flood"):
             report["flood"] = latency.flood(
@@ -144,9 +168,16 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             )
         with section("cold_start", "cold starts"):
             report["cold_start"] = cold_start.cold_starts(stack, workdir, args.cold_runs)
+        with section("sweeper", f"sweeper, {args.sweeper_ticks} ticks"):
+            function_durations["sweeper_rule_ticks"] = rule_ticks.close(
+                what="the ticks of the sweeper's rate(1 minute) rule during the bench (the first reconciles)"
+            )
+            function_durations["sweeper_ticks"] = durations.sweeper_ticks(stack, args.sweeper_ticks)
         if args.minutes > 0:
             with section("schedule", f"schedule lateness, {args.minutes} min"):
                 report["schedule"] = latency.schedule_lateness(stack, args.minutes)
+        order = ("one_at_a_time", "batches_of_100", "sweeper_rule_ticks", "sweeper_ticks")
+        report["function_durations_ms"] = {k: function_durations[k] for k in order if k in function_durations}
         report["stats"] = stack.stats()
     finally:
         stack.stop()

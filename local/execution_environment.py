@@ -52,6 +52,7 @@ class ExecutionEnvironment:
         self._buffer = b""
         self._request_id = ""
         self.cold = True
+        self.last_duration_ms: float | None = None  # the last invocation's, as the runtime measured it
         for stream, name in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr")):
             threading.Thread(
                 target=_pump,
@@ -73,6 +74,7 @@ class ExecutionEnvironment:
         return float(message.get("init_ms", 0))
 
     def invoke(self, event: Any, request_id: str, timeout: float, fault: str | None = None) -> Any:
+        self.last_duration_ms = None
         deadline = time.monotonic() + timeout
         self._request_id = request_id
         request = {
@@ -95,6 +97,7 @@ class ExecutionEnvironment:
                 f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} {request_id} "
                 f"Task timed out after {timeout:.2f} seconds",
             )
+        self.last_duration_ms = message.get("duration_ms")
         if "error" in message:
             error = message["error"]
             raise FunctionError(error["errorType"], error["errorMessage"], error.get("stackTrace"))

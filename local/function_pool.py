@@ -1,6 +1,7 @@
 """The warm execution environments of each function: a `FunctionPool` per function grows on
 demand up to its concurrency, reuses warm environments across invocations and replaces the ones
-that crashed or timed out; `inject_fault()` makes matching invocations crash (a test knob).
+that crashed or timed out; `inject_fault()` makes matching invocations crash (a test knob);
+`durations` keeps the last invocations' durations (Lambda's REPORT Duration) for the stats.
 `create_pools()` sizes the stack's pools from the template and
 `warm_pools()` starts one environment per function, so an init error stops the start."""
 
@@ -12,8 +13,10 @@ import subprocess
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,19 @@ from local.function_specs import FunctionSpec
 from local.sqs_poller import SqsSource
 
 DEFAULT_POOL_SIZE = 4
+DURATIONS_KEPT = 10_000  # per function: a long `make run` keeps only the last ones
+
+
+@dataclass(frozen=True)
+class Duration:
+    """One invocation's REPORT Duration as its runtime measured it (the event's arrival to the
+    handler's answer, init excluded), when it ended (time.monotonic()), and what it served: the
+    API route (routeKey) or the number of records of an SQS or stream batch."""
+
+    ms: float
+    ended: float
+    route: str | None = None
+    records: int | None = None
 
 
 class FunctionPool:
@@ -44,6 +60,7 @@ class FunctionPool:
         self._closed = False
         self.invocations = 0
         self.errors = 0
+        self.durations: deque[Duration] = deque(maxlen=DURATIONS_KEPT)  # append and list() are atomic
         self.faults: list[tuple[str, str]] = []  # (text the event must contain, fault)
 
     def warm(self) -> float:
@@ -81,6 +98,8 @@ class FunctionPool:
             raise
         finally:
             self.invocations += 1
+            if environment.last_duration_ms is not None:
+                self.durations.append(_duration(environment.last_duration_ms, event))
             if healthy:
                 self._release(environment)
             else:
@@ -166,6 +185,12 @@ class FunctionPool:
     def stop(self, grace: float = 1.0) -> None:
         self.close()
         self.wait_closed(time.monotonic() + grace)
+
+
+def _duration(ms: float, event: Any) -> Duration:
+    route = event.get("routeKey") if isinstance(event, dict) else None
+    records = event.get("Records") if isinstance(event, dict) else None
+    return Duration(ms, time.monotonic(), route, len(records) if isinstance(records, list) else None)
 
 
 def create_pools(

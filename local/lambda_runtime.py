@@ -123,6 +123,7 @@ def main() -> None:
     send({"ready": True, "init_ms": round((time.monotonic() - started) * 1000, 1)})
 
     for line in requests:  # EOF (parent gone or stopping) ends the environment
+        began = time.monotonic()  # REPORT Duration: from the event's arrival to the handler's answer
         request = json.loads(line)
         if request.get("fault") == "crash":  # fault injection (tests): die like an OOM-killed sandbox
             os.kill(os.getpid(), signal.SIGKILL)
@@ -130,17 +131,20 @@ def main() -> None:
         try:
             result = handler(request["event"], context)
         except Exception as exc:
+            duration_ms = round((time.monotonic() - began) * 1000, 3)
             error = _error(exc, skip_frames=1)
             sys.stderr.write(f"[ERROR] {error['errorType']}: {error['errorMessage']}\n")
             sys.stderr.write("Traceback (most recent call last):\n" + "".join(error["stackTrace"]))
             sys.stderr.flush()
-            send({"id": request["id"], "error": error})
+            send({"id": request["id"], "error": error, "duration_ms": duration_ms})
             continue
+        duration_ms = round((time.monotonic() - began) * 1000, 3)
         sys.stdout.flush()
         try:
-            send({"id": request["id"], "result": result})
+            send({"id": request["id"], "result": result, "duration_ms": duration_ms})
         except (TypeError, ValueError) as exc:
-            send({"id": request["id"], "error": _error(exc, "Runtime.MarshalError")})
+            error = _error(exc, "Runtime.MarshalError")
+            send({"id": request["id"], "error": error, "duration_ms": duration_ms})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What `LocalStack.stats()` reports: per function its environments, invocations and errors;
+"""What `LocalStack.stats()` reports: per function its environments, invocations, errors and
+invocation durations (the last ones its pool keeps: n, mean/min/p50/p95/max in ms);
 how late the clock fired (all fires, rules, Scheduler schedules: n/min/p50/p95/max in ms); how
 many EMF records and metric datums reached moto."""
 
@@ -30,6 +31,7 @@ def stack_stats(
                 "environments": pool.size,
                 "invocations": pool.invocations,
                 "errors": pool.errors,
+                "duration_ms": _with_mean([d.ms for d in list(pool.durations)]),
             }
             for spec, pool in ((specs[k], p) for k, p in pools.items())
         },
@@ -42,6 +44,12 @@ def stack_stats(
             "datums": metrics.datums if metrics else 0,
         },
     }
+
+
+def _with_mean(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {**_summary(sorted(values)), "mean": round(sum(values) / len(values), 1)}
 
 
 def _summary(values: list[float]) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """The arithmetic of the bench report, free of I/O: percentiles, ratios, per-job figures,
-DynamoDB item sizes and write units, and the human summary printed after the JSON."""
+function durations, DynamoDB item sizes and write units, and the human summary printed after
+the JSON."""
 
 from __future__ import annotations
 
@@ -59,6 +60,70 @@ def per_job(counts: Mapping[str, float], jobs: int, digits: int = 2) -> dict[str
 
 def op_key(service: str, operation: str) -> str:
     return f"{service}.{operation}"
+
+
+# ---------------------------------------------------------------- function durations
+
+Invocation = tuple[str, float, str | None, int | None]  # (function label, ms, API route, records)
+
+
+def duration_figures(ms: list[float], records: list[int], jobs: int | None = None) -> dict[str, Any]:
+    """Invocations and their duration (mean, p50 = median, p95 nearest rank, max; ms); the
+    records a batch (mean, max) when the invocations served batches; invocations per job."""
+    figures: dict[str, Any] = {
+        "invocations": len(ms),
+        "mean_ms": round(statistics.fmean(ms), 1),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 0.95), 1),
+        "max_ms": round(max(ms), 1),
+    }
+    if records:
+        figures["records_mean"] = round(statistics.fmean(records), 2)
+        figures["records_max"] = max(records)
+    if jobs:
+        figures["invocations_per_job"] = round(len(ms) / jobs, 3)
+    return figures
+
+
+def function_durations(invocations: Iterable[Invocation], jobs: int | None = None) -> dict[str, Any]:
+    """By function (sorted): `duration_figures` of all its invocations, and for API functions
+    (events with a routeKey) the same by route (sorted)."""
+    by_function: dict[str, list[Invocation]] = {}
+    for invocation in invocations:
+        by_function.setdefault(invocation[0], []).append(invocation)
+    found: dict[str, Any] = {}
+    for label in sorted(by_function):
+        mine = by_function[label]
+        figures = duration_figures([i[1] for i in mine], [i[3] for i in mine if i[3] is not None], jobs)
+        routes = sorted({i[2] for i in mine if i[2] is not None})
+        if routes:
+            figures["by_route"] = {
+                route: duration_figures([i[1] for i in mine if i[2] == route], [], jobs) for route in routes
+            }
+        found[label] = figures
+    return found
+
+
+def _ms(figures: Mapping[str, Any]) -> str:
+    return f"{figures['mean_ms']} / {figures['p50_ms']} / {figures['p95_ms']} ms ({figures['invocations']})"
+
+
+def duration_lines(section: Mapping[str, Any]) -> list[str]:
+    """A line per function of one part's `function_durations`: mean / p50 / p95 (invocations);
+    for the API its `api_route` (the other routes' invocations counted), for batches the records."""
+    lines = []
+    for label, figures in (section.get("functions") or {}).items():
+        routes = figures.get("by_route") or {}
+        route = section.get("api_route")
+        if route in routes:
+            others = figures["invocations"] - routes[route]["invocations"]
+            text = f"{route} {_ms(routes[route])}" + (f"; {others} on other routes" if others else "")
+        else:
+            text = _ms(figures)
+        if "records_mean" in figures:
+            text += f", {figures['records_mean']:g} records a batch (max {figures['records_max']})"
+        lines.append(f"    {label:<11} {text}")
+    return lines
 
 
 # ---------------------------------------------------------------- DynamoDB sizes and write units
@@ -184,6 +249,15 @@ def human_summary(report: Mapping[str, Any]) -> str:
                 f"  {name:<11} {figures.get('cold_ms')} ms = {figures.get('cold_to_boto3')}x boto3 "
                 f"(import {figures.get('import_ms')} ms = {figures.get('import_to_boto3')}x){'' if figures.get('ok') else ' [invocation error]'}"
             )
+    durations = report.get("function_durations_ms") or {}
+    if durations:
+        lines.append("function durations (REPORT Duration on the local stack, moto's latency included):")
+        lines.append("  mean / p50 / p95 ms (invocations)")
+    for name, section in durations.items():
+        jobs = f", {section['jobs']} jobs" if section.get("jobs") else ""
+        model = f", cost model: {section['scenario']}" if section.get("scenario") else ""
+        lines.append(f"  {name}{jobs}{model}:")
+        lines += duration_lines(section)
     schedule = report.get("schedule") or {}
     if schedule:
         lines.append(

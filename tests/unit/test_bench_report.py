@@ -1,7 +1,7 @@
 """The pure parts of `make bench` (bench/stack/report.py, the recording's parsing, the polling
-filter): percentiles and summaries, ratios and rates, per-job division, DynamoDB item sizes and
-write units, the targets, how a recorded moto request becomes (service, operation), and which
-recorded calls are the bench's own polling."""
+filter): percentiles and summaries, ratios and rates, per-job division, function durations,
+DynamoDB item sizes and write units, the targets, how a recorded moto request becomes (service,
+operation), and which recorded calls are the bench's own polling."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import pytest
 
 from bench.stack.recording import Call, parse_entry, write_unit_totals, writes
 from bench.stack.report import (
+    duration_figures,
+    duration_lines,
+    function_durations,
     human_summary,
     item_size,
     per_job,
@@ -225,3 +228,70 @@ def test_the_bench_polling_is_left_out_of_the_stacks_calls() -> None:
     # two polls: two identical reads left out, the third is the stack's own
     assert kept == [job_read, usage_read, Call("sqs", "ReceiveMessage", {})]
     assert left_out == {"dynamodb.GetItem": 2, "dynamodb.Query": 1}
+
+
+def test_duration_figures_mean_median_nearest_rank_p95_records_and_per_job() -> None:
+    ms = [float(v) for v in range(1, 21)]  # 1..20 ms
+    assert duration_figures(ms, [], jobs=10) == {
+        "invocations": 20,
+        "mean_ms": 10.5,
+        "p50_ms": 10.5,
+        "p95_ms": 19.0,
+        "max_ms": 20.0,
+        "invocations_per_job": 2.0,
+    }
+    figures = duration_figures([12.34, 15.0, 30.0], [10, 10, 4])
+    assert (figures["mean_ms"], figures["p50_ms"], figures["p95_ms"]) == (19.1, 15.0, 30.0)
+    assert (figures["records_mean"], figures["records_max"]) == (8.0, 10)
+    assert "invocations_per_job" not in figures
+
+
+def test_function_durations_by_function_and_by_api_route() -> None:
+    invocations = [
+        ("worker", 60.0, None, 1),
+        ("api", 30.0, "POST /v1/jobs", None),
+        ("api", 10.0, "GET /v1/jobs/{id}", None),
+        ("worker", 80.0, None, 3),
+        ("api", 50.0, "POST /v1/jobs", None),
+        ("api", 12.0, "GET /v1/jobs/{id}", None),
+    ]
+
+    found = function_durations(invocations, jobs=2)
+
+    assert list(found) == ["api", "worker"]
+    api = found["api"]
+    assert (api["invocations"], api["mean_ms"], api["invocations_per_job"]) == (4, 25.5, 2.0)
+    assert list(api["by_route"]) == ["GET /v1/jobs/{id}", "POST /v1/jobs"]
+    assert api["by_route"]["POST /v1/jobs"] == {
+        "invocations": 2,
+        "mean_ms": 40.0,
+        "p50_ms": 40.0,
+        "p95_ms": 50.0,
+        "max_ms": 50.0,
+        "invocations_per_job": 1.0,
+    }
+    worker = found["worker"]
+    assert (worker["mean_ms"], worker["records_mean"], worker["records_max"]) == (70.0, 2.0, 3)
+    assert "by_route" not in worker
+    assert function_durations([]) == {}
+
+    lines = duration_lines({"api_route": "POST /v1/jobs", "functions": found})
+    assert lines == [
+        "    api         POST /v1/jobs 40.0 / 40.0 / 50.0 ms (2); 2 on other routes",
+        "    worker      70.0 / 70.0 / 80.0 ms (2), 2 records a batch (max 3)",
+    ]
+
+
+def test_the_summary_prints_a_line_per_function_and_part() -> None:
+    worker = {"invocations": 3, "mean_ms": 61.0, "p50_ms": 60.0, "p95_ms": 70.0, "max_ms": 70.0}
+    report = {
+        "function_durations_ms": {
+            "one_at_a_time": {"jobs": 3, "scenario": "single", "functions": {"worker": worker}},
+            "sweeper_ticks": {"jobs": None, "functions": {}},
+        }
+    }
+
+    text = human_summary(report)
+
+    assert "  one_at_a_time, 3 jobs, cost model: single:\n    worker      61.0 / 60.0 / 70.0 ms (3)" in text
+    assert "  sweeper_ticks:" in text

@@ -155,6 +155,23 @@ def test_timeout_kills_the_environment_after_timeout_seconds(pool: FunctionPool)
     assert pool.invoke({})["calls"] == 1  # a fresh environment
 
 
+def test_each_invocation_records_its_duration_route_and_records(pool: FunctionPool) -> None:
+    pool.warm()  # init is not part of an invocation's duration
+    before = time.monotonic()
+
+    pool.invoke({"sleep": 0.3, "routeKey": "POST /v1/jobs"})
+    pool.invoke({"Records": [{}, {}, {}]})
+    with pytest.raises(FunctionError):
+        pool.invoke({"raise": True})  # a function error has a duration too, as on Lambda
+    with pytest.raises(FunctionError):
+        pool.invoke({"die": True})  # a crash has none: the runtime never answered
+
+    slept, batch, failed = pool.durations
+    assert 300 <= slept.ms < 3000 and slept.route == "POST /v1/jobs" and slept.records is None
+    assert batch.ms < slept.ms and (batch.route, batch.records) == (None, 3)
+    assert failed.ms >= 0 and before < slept.ended <= batch.ended <= failed.ended <= time.monotonic()
+
+
 def test_pool_grows_to_serve_concurrent_invocations(pool: FunctionPool) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
