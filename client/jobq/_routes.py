@@ -202,10 +202,13 @@ def put_tenant(
     tier: int,
     limits: Mapping[str, Any] | None = None,
     bus_events: str | None = None,
+    suspended: bool = False,
 ) -> Call[Tenant]:
     body = {"name": name, "tier": tier, "limits": to_json(limits or {})}
     if bus_events is not None:  # left out: the deployment's choice
         body["bus_events"] = bus_events
+    if suspended:  # left out: not suspended (a PUT replaces the whole profile)
+        body["suspended"] = True
     return Call("PUT", f"/v1/admin/tenants/{segment(tenant_id)}", Tenant.model_validate, json=body)
 
 

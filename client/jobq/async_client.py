@@ -231,8 +231,9 @@ class AsyncClient:
         tier: int,
         limits: Mapping[str, Any] | None = None,
         bus_events: str | None = None,
+        suspended: bool = False,
     ) -> Tenant:
-        return await self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events))
+        return await self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events, suspended))
 
     async def get_tenant(self, tenant_id: str) -> Tenant:
         return await self.send(routes.get_tenant(tenant_id))

@@ -259,11 +259,13 @@ class Client:
         tier: int,
         limits: Mapping[str, Any] | None = None,
         bus_events: str | None = None,
+        suspended: bool = False,
     ) -> Tenant:
         """Create or replace a tenant; `limits` overrides the tier's (a PUT replaces them all);
         `bus_events` ("terminal", "all" or "none": which of its jobs' status changes go to the
-        event bus) overrides the deployment's choice, None leaves it to the deployment."""
-        return self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events))
+        event bus) overrides the deployment's choice, None leaves it to the deployment;
+        `suspended` refuses its keys and holds its jobs (a PUT without it resumes the tenant)."""
+        return self.send(routes.put_tenant(tenant_id, name, tier, limits, bus_events, suspended))
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         return self.send(routes.get_tenant(tenant_id))

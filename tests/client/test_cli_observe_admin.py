@@ -233,13 +233,15 @@ def test_admin_tenant_put_sends_the_profile(api: FakeApi, cli, tmp_path):
     )
     bare = cli("admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "3")
     all_events = cli("admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "3", "--bus-events", "all")
+    suspended = cli("admin", "tenant", "put", "acme", "--name", "Acme", "--tier", "3", "--suspended")
 
-    assert (inline.exit_code, from_file.exit_code, bare.exit_code, all_events.exit_code) == (0, 0, 0, 0)
-    assert [api.body(i) for i in range(4)] == [
+    assert [r.exit_code for r in (inline, from_file, bare, all_events, suspended)] == [0] * 5
+    assert [api.body(i) for i in range(5)] == [
         {"name": "Acme", "tier": 1, "limits": {"max_queued_jobs": 2}},
         {"name": "Acme", "tier": 2, "limits": {"max_daily_jobs": 5000}},
         {"name": "Acme", "tier": 3, "limits": {}},
         {"name": "Acme", "tier": 3, "limits": {}, "bus_events": "all"},
+        {"name": "Acme", "tier": 3, "limits": {}, "suspended": True},
     ]
     assert "s3cret" in inline.stdout
 

@@ -195,6 +195,16 @@ CASES: list[tuple[str, Callable[[jobq.Client], Any], str, str, dict, Any, Any, C
         lambda r: r.bus_events == "all",
     ),
     (
+        "put_tenant_suspended",
+        lambda c: c.put_tenant("acme", "Acme", 1, suspended=True),
+        "PUT",
+        "/v1/admin/tenants/acme",
+        {},
+        {"name": "Acme", "tier": 1, "limits": {}, "suspended": True},
+        samples.tenant(suspended=True),
+        lambda r: r.suspended is True,
+    ),
+    (
         "get_tenant",
         lambda c: c.get_tenant("acme"),
         "GET",

@@ -27,6 +27,7 @@ def _tenant(tenant: Tenant) -> Table:
         ("limits", render.text(tenant.limits)),
         ("overrides", render.text(tenant.overrides)),
         ("bus events", tenant.bus_events or "the deployment's"),
+        ("suspended", "yes: keys refused, jobs held" if tenant.suspended else "no"),
     ]
     if tenant.signing_secret:
         rows.append(("signing secret", tenant.signing_secret))
@@ -45,14 +46,20 @@ def put_tenant(
         choices.BusEvents | None,
         typer.Option(help="Its jobs' status changes on the event bus; default: the deployment's choice."),
     ] = None,
+    suspended: Annotated[
+        bool,
+        typer.Option(
+            "--suspended/--active", help="Refuse its keys and hold its jobs; a put without it resumes."
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Create or replace a tenant (its overrides and bus events are replaced too)."""
+    """Create or replace a tenant (its overrides, bus events and suspension are replaced too)."""
     overrides = json_argument(limits, "--limits")
     if overrides is not None and not isinstance(overrides, dict):
         raise typer.BadParameter("the limits must be a JSON object", param_hint="--limits")
     chosen = bus_events.value if bus_events else None
-    tenant = state(ctx).client().put_tenant(tenant_id, name, tier, overrides, chosen)
+    tenant = state(ctx).client().put_tenant(tenant_id, name, tier, overrides, chosen, suspended)
     if wants_json(ctx, json_output):
         render.print_json(tenant.raw)
     else:

@@ -63,6 +63,7 @@ class Tenant(ApiModel):
     limits: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, Any] = Field(default_factory=dict)
     bus_events: str | None = None
+    suspended: bool = False
     signing_secret: str | None = None
 
 
