@@ -195,7 +195,7 @@ def test_counters_equal_the_true_counts_after_random_operations(api, monkeypatch
                 drifted = True
         if not drifted:
             for t in TENANTS:
-                assert counter(t) == truth(table, t), f"seed {seed}, after {ops[-5:]}"
+                assert counter(t) == truth(table, t), f"seed {seed}, tenant {t}, after {ops[-12:]}"
 
     clock.offset += timedelta(seconds=120)
     tick()

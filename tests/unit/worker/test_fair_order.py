@@ -1,6 +1,6 @@
 import json
 
-from jobqueue.worker.process import fair_order
+from jobqueue.worker.process import fair_order, repeated_deliveries
 
 
 def record(tenant: str, n: int, group: bool = True) -> dict:
@@ -22,3 +22,19 @@ def test_one_tenant_keeps_its_order_and_an_odd_body_does_not_break_it():
     odd = {"messageId": "x", "attributes": {}, "body": "not json"}
     assert ids(fair_order([record("a", 1), record("a", 2)])) == ["a1", "a2"]
     assert ids(fair_order([odd, record("a", 1), record("a", 2)])) == ["x", "a1", "a2"]
+
+
+def test_a_record_naming_the_same_job_and_attempt_as_an_earlier_one_is_a_repeat():
+    def delivery(message_id, job_id, attempt, **more):
+        body = {"job_id": job_id, "tenant_id": "acme", "attempt": attempt, **more}
+        return {"messageId": message_id, "body": json.dumps(body)}
+
+    records = [
+        delivery("m1", "J1", 0),
+        delivery("m2", "J1", 0, deferrals=2),  # a re-sent copy of the same attempt
+        delivery("m3", "J1", 1),  # the next attempt is another delivery
+        delivery("m4", "J2", 0),
+        {"messageId": "m5", "body": "not json"},
+    ]
+
+    assert repeated_deliveries(records) == {"m2"}

@@ -84,8 +84,18 @@ def process_batch(
     """Process an SQS event, up to `threads` records side by side (default the deployment's
     `WORKER_RECORD_CONCURRENCY`); returns the partial batch response (`batchItemFailures`)."""
     invocation = Invocation(context)
+    # Tenants take turns inside the batch: with more records than threads, one tenant's many
+    # records must not put another tenant's job behind all of them.
+    event = {**event, "Records": fair_order(event.get("Records", []))}
+    repeats = repeated_deliveries(event["Records"])
 
     def record_handler(record: SQSRecord) -> str:
+        if record.message_id in repeats:
+            logger.info(
+                "no-op: the same job and attempt as another record of the batch",
+                extra={"message_id": record.message_id},
+            )
+            return "skipped: a repeat in the batch"
         try:
             return handle_record(record, invocation, ports, registry, rng)
         except (RecordDeferred, PoisonMessage):
@@ -94,9 +104,6 @@ def process_batch(
             logger.exception("record crashed; SQS redelivers it", extra={"message_id": record.message_id})
             raise
 
-    # Tenants take turns inside the batch: with more records than threads, one tenant's many
-    # records must not put another tenant's job behind all of them.
-    event = {**event, "Records": fair_order(event.get("Records", []))}
     width = threads if threads is not None else get_settings().worker_record_concurrency
     response = process_side_by_side(event, record_handler, width, context)
     if invocation.deferred:
@@ -112,6 +119,25 @@ def process_batch(
         },
     )
     return response
+
+
+def repeated_deliveries(records: list[dict[str, Any]]) -> set[str]:
+    """The message ids of the records that name the same job and attempt as an earlier record
+    of the batch (SQS delivers at least once): acknowledged without running, so two threads never
+    race for one job's slot and claim (the loser's give-back could then count a waiting place
+    twice). Bodies that do not parse are left to the record handler."""
+    seen: set[tuple[str, str, int]] = set()
+    repeats: set[str] = set()
+    for record in records:
+        try:
+            body = json.loads(record.get("body") or "")
+            key = (str(body["tenant_id"]), str(body["job_id"]), int(body["attempt"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if key in seen:
+            repeats.add(str(record.get("messageId")))
+        seen.add(key)
+    return repeats
 
 
 def fair_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
