@@ -32,8 +32,13 @@ def take_slot(
 ) -> bool:
     """Take one of the tenant's running slots for `job` (and move it out of waiting); `tenant`,
     when the caller read the profile already, saves reading it again."""
+    return counters.take_running(job.tenant_id, slot_limit(tenants, job, tenant))
+
+
+def slot_limit(tenants: TenantRepository, job: Job, tenant: Tenant | None = None) -> int:
+    """The tenant's effective `max_concurrent_jobs` (the profile given, else read through the cache)."""
     limits = tenant.limits if tenant is not None else effective_limits(tenants, job.tenant_id, job.tier)
-    return counters.take_running(job.tenant_id, limits.max_concurrent_jobs)
+    return limits.max_concurrent_jobs
 
 
 def give_slot(counters: TenantCounters, job: Job, requeued: bool = False) -> None:

@@ -34,8 +34,7 @@ from jobqueue.models.job import WAITING_STATUSES, Job
 from jobqueue.ports import Ports
 from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
-from jobqueue.tenancy.profiles import effective_limits
-from jobqueue.tenancy.slots import give_slot, take_slot
+from jobqueue.tenancy.slots import give_slot, slot_limit, take_slot
 from jobqueue.worker import claim, results, runner
 from jobqueue.worker.side_by_side import RunGate, process_side_by_side
 from jobqueue.worker.waits import RecordDeferred, defer, delivery_of, wait_for_slot, wait_while_suspended
@@ -130,10 +129,10 @@ def repeated_deliveries(records: list[dict[str, Any]]) -> set[str]:
     repeats: set[str] = set()
     for record in records:
         try:
-            body = json.loads(record.get("body") or "")
-            key = (str(body["tenant_id"]), str(body["job_id"]), int(body["attempt"]))
-        except (ValueError, TypeError, KeyError, AttributeError):
+            message = parse_message(record.get("body"))
+        except PoisonMessage:
             continue
+        key = (message.tenant_id, message.job_id, message.attempt)
         if key in seen:
             repeats.add(str(record.get("messageId")))
         seen.add(key)
@@ -222,10 +221,7 @@ def _start(
     if tenant is not None and tenant.suspended:
         return wait_while_suspended(ports, job, log)
     if not take_slot(ports.counters, ports.tenants, job, tenant):
-        limits = (
-            tenant.limits if tenant is not None else effective_limits(ports.tenants, job.tenant_id, job.tier)
-        )
-        return wait_for_slot(ports, job, message, now, rng, log, limits.max_concurrent_jobs)
+        return wait_for_slot(ports, job, message, now, rng, log, slot_limit(ports.tenants, job, tenant))
     claimed = claim.claim(ports.jobs, job, now)
     if claimed is None:
         give_slot(ports.counters, job, requeued=True)

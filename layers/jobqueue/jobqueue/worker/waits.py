@@ -56,7 +56,7 @@ def wait_for_slot(
     now: datetime,
     rng: random.Random,
     log: dict[str, Any],
-    limit: int = 1,
+    limit: int,
 ) -> str:
     """Defer the job behind its tenant's concurrency limit `limit` (see the module docstring)."""
     delay = deferral_delay(message.deferrals, rng, _backlog_seconds(ports, job.tenant_id, limit))
