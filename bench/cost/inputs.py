@@ -22,6 +22,8 @@ class _CloudFormationLoader(yaml.SafeLoader):
 
 
 def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if suffix == "Ref" and isinstance(node, yaml.ScalarNode):
+        return {"Ref": loader.construct_scalar(node)}
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
@@ -48,8 +50,17 @@ def load_json(path: Path) -> dict[str, Any]:
 
 
 def read_template(path: Path = TEMPLATE) -> Template:
-    """The functions' memory (their MemorySize, else the Globals one) and tracing, and counts."""
+    """The functions' memory (their MemorySize, else the Globals one) and tracing (a parameter's
+    default when it is a `!Ref`), and counts."""
     doc = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # a SafeLoader subclass
+    parameters = doc.get("Parameters") or {}
+
+    def value(raw: Any) -> Any:
+        """A literal, or the default of the parameter a `!Ref` names."""
+        if isinstance(raw, dict) and set(raw) == {"Ref"} and raw["Ref"] in parameters:
+            return parameters[raw["Ref"]].get("Default")
+        return raw
+
     defaults = (doc.get("Globals") or {}).get("Function") or {}
     memory, traced, sources = {}, {}, 0
     alarms = dashboards = 0
@@ -60,7 +71,7 @@ def read_template(path: Path = TEMPLATE) -> Template:
             memory[name] = int(
                 properties.get("MemorySize", defaults.get("MemorySize", LAMBDA_DEFAULT_MEMORY_MB))
             )
-            traced[name] = properties.get("Tracing", defaults.get("Tracing")) == "Active"
+            traced[name] = value(properties.get("Tracing", defaults.get("Tracing"))) == "Active"
             events = (properties.get("Events") or {}).values()
             sources += sum(1 for event in events if event.get("Type") == "SQS")
         alarms += kind == "AWS::CloudWatch::Alarm"

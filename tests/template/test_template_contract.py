@@ -393,6 +393,15 @@ def test_lifecycle_events_are_a_parameter_terminal_by_default(sam_template, cfn_
     assert env["LIFECYCLE_EVENTS"] == {"Ref": "LifecycleEvents"}
 
 
+def test_tracing_is_a_parameter_active_by_default_on_every_function(sam_template, cfn_resources):
+    param = sam_template["Parameters"]["Tracing"]
+    assert param["Default"] == "Active" and param["AllowedValues"] == ["Active", "PassThrough"]
+    functions = {n: r for n, r in cfn_resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert functions
+    for name, resource in functions.items():
+        assert resource["Properties"]["TracingConfig"] == {"Mode": {"Ref": "Tracing"}}, name
+
+
 def test_sweeper_runs_every_minute(sam_resources):
     events = sam_resources["SweeperFunction"]["Properties"]["Events"]
     schedules = [e for e in events.values() if e["Type"] == "Schedule"]

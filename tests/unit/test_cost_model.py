@@ -233,3 +233,21 @@ def test_the_report_names_the_dominant_line_and_has_a_json_form(current):
     assert set(figures["scenarios"]) == {"single", "batch100"}
     volume = figures["scenarios"]["single"]["volumes"][0]
     assert volume["total_usd"] == pytest.approx(sum(line["usd"] for line in volume["lines"]))
+
+
+@pytest.mark.parametrize(("default", "traced"), [("Active", True), ("PassThrough", False)])
+def test_tracing_given_by_a_parameter_is_read_at_the_parameters_default(tmp_path, default, traced):
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Parameters:\n"
+        f"  Tracing: {{Type: String, Default: {default}}}\n"
+        "Globals:\n  Function:\n    Tracing: !Ref Tracing\n"
+        "Resources:\n"
+        "  Api: {Type: AWS::Serverless::Function, Properties: {MemorySize: 1024}}\n"
+        "  Worker: {Type: AWS::Serverless::Function, Properties: {Tracing: Active}}\n"
+    )
+
+    read = inputs.read_template(template)
+
+    assert read.traced == {"Api": traced, "Worker": True}
+    assert read.memory_mb == {"Api": 1024, "Worker": 128}
