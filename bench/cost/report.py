@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.cost.alternatives import alternatives
 from bench.cost.compute import Bill, bill, index_write_units, memory_of, units_per_job
+from bench.cost.floors import floor_steps
 from bench.cost.inputs import Inputs
 
 LABEL_WIDTH = 46
@@ -116,8 +117,27 @@ def text(inputs: Inputs) -> str:
         )
     for alt in alternatives(prices, model):
         out.append(_row(alt.name, [_usd(alt.usd_per_million_jobs)]) + f"   marginal: {alt.includes}")
+    out += _floor_lines(inputs, by_scenario)
     out += ["", "* placeholder duration: measure it as model.json's measured_by says"]
     return "\n".join(out)
+
+
+def _floor_lines(inputs: Inputs, by_scenario: dict[str, list[Bill]]) -> list[str]:
+    """The floors (bench/cost/floors.py) at the largest volume, beside the measured bill."""
+    jobs = inputs.model["volumes_jobs_per_month"][-1]
+    out = [
+        "",
+        f"== what the targets leave room for: dollars per million jobs at {_volume(jobs)} ==",
+        "  (model.json floors: a lower bound from the prices, not a measured design; steps add up)",
+    ]
+    for name in inputs.model["floors"]:
+        if name not in inputs.model["scenarios"]:
+            continue
+        out.append(f"  {name}:")
+        for step in floor_steps(inputs, name, jobs):
+            out.append(_row(f"    {step.label}", [_usd(step.bill.usd_per_million_jobs)]) + f"   {step.what}")
+        out.append(_row("    this product today (above)", [_usd(by_scenario[name][-1].usd_per_million_jobs)]))
+    return out
 
 
 def as_json(inputs: Inputs) -> dict[str, Any]:
@@ -148,4 +168,18 @@ def as_json(inputs: Inputs) -> dict[str, Any]:
         "region": prices["region"],
         "scenarios": scenarios,
         "alternatives": [vars(alt) for alt in alternatives(prices, model)],
+        "floors": {
+            name: [
+                {
+                    "label": step.label,
+                    "what": step.what,
+                    "writes": step.writes,
+                    "calls": step.calls,
+                    "usd_per_million_jobs": step.bill.usd_per_million_jobs,
+                }
+                for step in floor_steps(inputs, name, model["volumes_jobs_per_month"][-1])
+            ]
+            for name in model["floors"]
+            if name in model["scenarios"]
+        },
     }

@@ -32,6 +32,13 @@ EVENTS = {
 
 SAMPLE_KEY = "jq_example-key-not-a-real-one"  # the bearer key of the samples in events/
 
+FLOOR = "libraries floor"
+FLOOR_WHAT = (
+    "import boto3, its first DynamoDB client, import pydantic and a Powertools Logger: what every"
+    " function loads before any code of its own (the resource layer, other clients and the"
+    " function's own modules come on top)"
+)
+
 _CHILD = r"""
 import json, sys, time
 out, handler_spec, event_path, arn = sys.argv[1:5]
@@ -39,6 +46,14 @@ result = {}
 if handler_spec == "boto3":
     t0 = time.perf_counter()
     import boto3
+    result["import_ms"] = (time.perf_counter() - t0) * 1000
+elif handler_spec == "floor":
+    t0 = time.perf_counter()
+    import boto3
+    boto3.client("dynamodb")
+    import pydantic
+    from aws_lambda_powertools import Logger
+    Logger(service="floor")
     result["import_ms"] = (time.perf_counter() - t0) * 1000
 else:
     module_name, _, function_name = handler_spec.rpartition(".")
@@ -144,7 +159,10 @@ def cold_starts(stack: LocalStack, workdir: Path, runs: int = 0) -> dict[str, An
     base_env = {k: v for k, v in base_env.items() if k != "PYTHONPATH"}
     empty = workdir / "empty"
     empty.mkdir(exist_ok=True)
-    jobs: dict[str, tuple[Any, ...]] = {"boto3": (base_env, empty, "boto3", None, "")}
+    jobs: dict[str, tuple[Any, ...]] = {
+        "boto3": (base_env, empty, "boto3", None, ""),
+        FLOOR: (base_env, empty, "floor", None, ""),
+    }
     functions: dict[str, Any] = {}
     for label, spec in sorted(specs.items()):
         if label not in EVENTS:
@@ -156,6 +174,7 @@ def cold_starts(stack: LocalStack, workdir: Path, runs: int = 0) -> dict[str, An
         jobs[label] = (env, spec.code_dir, spec.handler, event, spec.arn)
     measured = _measure_all(jobs, runs)
     boto3_ms = measured.pop("boto3").get("import_ms")
+    floor_ms = measured.pop(FLOOR).get("import_ms")
     for label, figures in measured.items():
         if "import_ms" not in figures:
             functions[label] = {"handler": jobs[label][2], **figures, "ok": False}
@@ -172,6 +191,11 @@ def cold_starts(stack: LocalStack, workdir: Path, runs: int = 0) -> dict[str, An
         }
     return {
         "import_boto3_ms": boto3_ms,
+        "libraries_floor": {
+            "ms": floor_ms,
+            "to_boto3": ratio(floor_ms, boto3_ms) if floor_ms is not None else None,
+            "what": FLOOR_WHAT,
+        },
         "events": "the samples of events/, with the demo tenant's key and tenant id",
         "method": "time.perf_counter in a fresh `python -P` per run (interpreter start not included); best run",
         "functions": dict(sorted(functions.items())),

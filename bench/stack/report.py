@@ -201,6 +201,14 @@ def verdicts(report: Mapping[str, Any]) -> dict[str, Any]:
     if measured:
         found["cold_start_under_2x_boto3"] = all(v < COLD_START_TARGET for v in measured.values())
         found["cold_start_over_target"] = sorted(n for n, v in measured.items() if v >= COLD_START_TARGET)
+    cold = report.get("cold_start") or {}
+    floor_ms, boto3_ms = (cold.get("libraries_floor") or {}).get("ms"), cold.get("import_boto3_ms")
+    if floor_ms is not None and boto3_ms:
+        # What the libraries leave, under the target, for the resource layer, other clients, the
+        # function's own modules and its first AWS call (docs/decisions/017).
+        found["cold_start_ms_left_under_2x_by_the_libraries"] = round(
+            COLD_START_TARGET * boto3_ms - floor_ms, 1
+        )
     return found
 
 
@@ -248,6 +256,11 @@ def human_summary(report: Mapping[str, Any]) -> str:
             lines.append(
                 f"  {name:<11} {figures.get('cold_ms')} ms = {figures.get('cold_to_boto3')}x boto3 "
                 f"(import {figures.get('import_ms')} ms = {figures.get('import_to_boto3')}x){'' if figures.get('ok') else ' [invocation error]'}"
+            )
+        floor = cold.get("libraries_floor") or {}
+        if floor.get("ms") is not None:
+            lines.append(
+                f"  {'floor':<11} {floor['ms']} ms = {floor.get('to_boto3')}x boto3: {floor.get('what')}"
             )
     durations = report.get("function_durations_ms") or {}
     if durations:

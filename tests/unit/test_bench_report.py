@@ -178,15 +178,18 @@ def test_verdicts_and_the_summary() -> None:
                     "ok": True,
                 },
             },
+            "libraries_floor": {"ms": 210.0, "to_boto3": 2.1, "what": "boto3, a client"},
         },
     }
     assert verdicts(report) == {
         "stack_to_substrate_at_least_0.5": True,
         "cold_start_under_2x_boto3": False,
         "cold_start_over_target": ["api"],
+        "cold_start_ms_left_under_2x_by_the_libraries": -10.0,  # 2 x 100 ms - 210 ms
     }
     text = human_summary(report)
     assert "15.0 jobs/s" in text and "stack/substrate = 0.75" in text and "2.5x boto3" in text
+    assert "floor       210.0 ms = 2.1x boto3: boto3, a client" in text
     assert verdicts({}) == {}
 
 

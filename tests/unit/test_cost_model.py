@@ -5,13 +5,15 @@ are the measured ones is tests/integration/api/test_cost_model_matches_calls.py.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
 from bench.cost import inputs, report
 from bench.cost.alternatives import alternatives
 from bench.cost.compute import bill, sampled_traces
-from bench.cost.inputs import Template
+from bench.cost.floors import floor_steps
+from bench.cost.inputs import Inputs, Template
 
 PRICES = {
     "lambda": {"usd_per_million_requests": 0.2, "arm64_usd_per_gb_second": 0.00001},
@@ -167,6 +169,61 @@ def test_the_alternatives_cost_what_the_hand_arithmetic_says():
     assert usd["SQS + Lambda by hand"] == pytest.approx(3 * 0.4 + runner)
     assert usd["Step Functions Standard"] == pytest.approx(4 * 0.025 * 1000 + runner)
     assert usd["Step Functions Express"] == pytest.approx(1.0 + 0.125 * 0.1 * 0.00002 * 1_000_000 + runner)
+
+
+FLOORS = {
+    "tiny": {
+        "base": {
+            "label": "one write",
+            "jobs_per_http_request": 1,
+            "functions": {
+                "api": {"invocations_per_job": 1, "measured_ms": 1, "calls_per_job": {"dynamodb:PutItem": 1, "sqs:SendMessage": 1}}
+            },
+            "sqs_poller_requests_per_job": {"sqs:ReceiveMessage": 0.5, "sqs:DeleteMessageBatch": 0.5},
+            "eventbridge_events_per_job": 0,
+            "dynamodb_writes_per_job": [{"function": "api", "op": "dynamodb:PutItem", "item": "job", "items": 1}],
+            "dynamodb_reads_per_job": [],
+            "item_kb": {"job": 1},
+        }
+    },
+    "steps": [
+        {"label": "+ index", "writes": [{"function": "api", "op": "dynamodb:PutItem", "item": "job", "items": 0, "gsi_writes": 2}]},
+        {"label": "+ bigger jobs", "item_kb": {"job": 2}},
+        {"label": "+ traces", "observability": True},
+    ],
+}  # fmt: skip
+
+
+def test_the_floors_are_billed_step_by_step_as_the_hand_arithmetic_says():
+    traced = dataclasses.replace(TEMPLATE, traced={"Api": True})
+    tiny = Inputs(PRICES, {**MODEL, "floors": FLOORS}, traced)
+
+    steps = floor_steps(tiny, "tiny", 1_000_000)
+
+    fixed = 6.01246  # the tiny model's fixed lines (the hand arithmetic of the tiny bill above)
+    # 1 M requests ($0.2), 1,000 GB-s ($0.01), 1 M HTTP requests ($1), 2 M SQS requests ($0.8),
+    # 1 M WRU ($0.5); no log line and no trace although the api is traced
+    base = 0.2 + 0.01 + 1.0 + 0.8 + 0.5
+    assert [s.label for s in steps] == ["one write", "+ index", "+ bigger jobs", "+ traces"]
+    assert steps[0].bill.total_usd == pytest.approx(base + fixed)
+    assert steps[1].bill.total_usd == pytest.approx(base + 1.0 + fixed)  # 2 index writes of 1 KB
+    # the job now 2 WRU, its 2 index writes (no index_item: the whole item) 2 WRU each
+    assert steps[2].bill.total_usd == pytest.approx(base + 0.5 + 2.0 + fixed)
+    assert steps[3].bill.total_usd == pytest.approx(base + 2.5 + 5.0 + fixed)  # 1 M traces x $5/M
+    assert (steps[0].writes, steps[0].calls) == (1, 2)
+    assert steps[1].writes == 1  # index writes are not write requests
+
+
+def test_the_floors_keep_to_the_issues_limits_and_stay_under_the_measured_bill(current):
+    volume = current.model["volumes_jobs_per_month"][-1]
+    for name in ("single", "batch100"):
+        steps = floor_steps(current, name, volume)
+        measured = bill(current.prices, current.model, current.template, name, volume)
+        for step in steps:
+            assert step.writes <= 5 and step.calls <= 7, (name, step.label)
+        dollars = [step.bill.usd_per_million_jobs for step in steps]
+        assert dollars == sorted(dollars), name  # each step adds to the floor
+        assert dollars[-1] < measured.usd_per_million_jobs, name
 
 
 @pytest.fixture(scope="module")
