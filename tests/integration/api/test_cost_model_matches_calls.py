@@ -78,6 +78,8 @@ class Measure:
                 items[name] += len(params["TransactItems"])
             elif model.name == "BatchWriteItem":
                 items[name] += sum(len(requests) for requests in params["RequestItems"].values())
+            elif model.name == "BatchGetItem":
+                items[name] += sum(len(request["Keys"]) for request in params["RequestItems"].values())
             elif model.name in ("PutItem", "UpdateItem", "DeleteItem", "GetItem"):
                 items[name] += 1
 

@@ -65,6 +65,28 @@ def test_another_tenant_cannot_read_a_job(store):
     assert store.get("globex", job.id) is None
 
 
+def test_get_many_answers_the_jobs_that_exist_by_tenant_and_id(store):
+    jobs = [make_job(tenant_id="acme") for _ in range(3)] + [make_job(tenant_id="globex")]
+    for job in jobs:
+        store.create(job)
+    missing, other_tenant = ("acme", "01JNOTAJOBATALL0000000000X"), ("globex", jobs[0].id)
+    keys = [(j.tenant_id, j.id) for j in jobs] + [missing, other_tenant]
+
+    found = store.get_many(keys)
+
+    assert set(found) == {(j.tenant_id, j.id) for j in jobs}
+    for job in jobs:
+        assert found[(job.tenant_id, job.id)] == store.get(job.tenant_id, job.id)
+    assert store.get_many([]) == {}
+
+
+def test_get_many_reads_past_one_call_of_a_hundred_keys(store):
+    jobs = [make_job(tenant_id="acme") for _ in range(105)]
+    store.create_many((job, None) for job in jobs)
+
+    assert set(store.get_many([("acme", j.id) for j in jobs])) == {("acme", j.id) for j in jobs}
+
+
 def test_transition_applies_only_from_an_expected_status(store):
     job = make_job(status=JobStatus.QUEUED)
     store.create(job)

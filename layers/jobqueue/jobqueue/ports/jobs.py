@@ -47,6 +47,10 @@ class JobRepository(Protocol):
 
     def get(self, tenant_id: str, job_id: str, consistent: bool = True) -> Job | None: ...
 
+    def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Job]:
+        """The jobs that exist among (tenant_id, job_id) `keys`, read strongly consistent (on
+        DynamoDB one BatchGetItem per 100 keys)."""
+
     def list(self, tenant_id: str, query: JobQuery) -> JobPage:
         """Newest first; raises BadRequest for a cursor of another tenant or other filters."""
 

@@ -82,6 +82,9 @@ class InMemoryJobRepository:
         job = self._jobs.get((tenant_id, job_id))
         return job.model_copy(deep=True) if job else None
 
+    def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Job]:
+        return {key: job.model_copy(deep=True) for key in keys if (job := self._jobs.get(key))}
+
     def list(self, tenant_id: str, query: JobQuery) -> JobPage:
         after = _decode_cursor(query.cursor, tenant_id, query) if query.cursor else None
         low = ulid_floor(query.created_after) if query.created_after else ""

@@ -36,6 +36,7 @@ from jobqueue.registry import Registry
 from jobqueue.settings import get_settings
 from jobqueue.tenancy.slots import give_slot, slot_limit, take_slot
 from jobqueue.worker import claim, results, runner
+from jobqueue.worker.prefetch import Prefetched, prefetch
 from jobqueue.worker.side_by_side import RunGate, process_side_by_side
 from jobqueue.worker.waits import RecordDeferred, defer, delivery_of, wait_for_slot, wait_while_suspended
 
@@ -50,10 +51,12 @@ _RNG = random.Random()
 
 class Invocation:
     """One Lambda invocation: its time budget, what it started and what it handed back (shared
-    by the record threads), and the gate of its `run_alone` jobs."""
+    by the record threads), the jobs of its records read in one call, and the gate of its
+    `run_alone` jobs."""
 
-    def __init__(self, context: Any, margin_ms: int = SAFETY_MARGIN_MS):
+    def __init__(self, context: Any, jobs: Prefetched, margin_ms: int = SAFETY_MARGIN_MS):
         self._context = context
+        self.jobs = jobs
         self._margin_seconds = margin_ms / 1000
         self._lock = threading.Lock()
         self.started = 0
@@ -82,11 +85,11 @@ def process_batch(
 ) -> dict[str, Any]:
     """Process an SQS event, up to `threads` records side by side (default the deployment's
     `WORKER_RECORD_CONCURRENCY`); returns the partial batch response (`batchItemFailures`)."""
-    invocation = Invocation(context)
     # Tenants take turns inside the batch: with more records than threads, one tenant's many
     # records must not put another tenant's job behind all of them.
     event = {**event, "Records": fair_order(event.get("Records", []))}
     repeats = repeated_deliveries(event["Records"])
+    invocation = Invocation(context, prefetch(ports.jobs, event["Records"], skip=repeats))
 
     def record_handler(record: SQSRecord) -> str:
         if record.message_id in repeats:
@@ -175,7 +178,7 @@ def handle_record(
         logger.error("poison message", extra={"message_id": record.message_id})
         raise
     log = {"message_id": record.message_id, "job_id": message.job_id, "tenant_id": message.tenant_id}
-    job = ports.jobs.get(message.tenant_id, message.job_id)
+    job = invocation.jobs.job_of(message)
     verdict = claim.check(job, message, ports.clock.now())
     if verdict.verdict is claim.Verdict.SKIP or job is None:
         logger.info(f"no-op: {verdict.reason}", extra=log)

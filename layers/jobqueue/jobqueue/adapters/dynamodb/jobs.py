@@ -77,6 +77,11 @@ class DynamoJobRepository(TableHolder):
         item = self.table.get_item(Key=keys.job_key(tenant_id, job_id), ConsistentRead=consistent).get("Item")
         return item_to_job(item) if item else None
 
+    def get_many(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Job]:
+        found = indexes.fetch(self.table, [keys.job_key(t, j) for t, j in wanted])
+        jobs = (item_to_job(item) for item in found.values())
+        return {(job.tenant_id, job.id): job for job in jobs}
+
     def list(self, tenant_id: str, query: JobQuery) -> JobPage:
         return job_reads.list_jobs(self.table, tenant_id, query, self._clock.now())
 
