@@ -130,8 +130,8 @@ def _floor_lines(inputs: Inputs, by_scenario: dict[str, list[Bill]]) -> list[str
         f"== what the targets leave room for: dollars per million jobs at {_volume(jobs)} ==",
         "  (model.json floors: a lower bound from the prices, not a measured design; steps add up)",
     ]
-    for name in inputs.model["floors"]:
-        if name not in inputs.model["scenarios"]:
+    for name in inputs.model["scenarios"]:
+        if name not in inputs.model["floors"]:  # a scenario without a floor design
             continue
         out.append(f"  {name}:")
         for step in floor_steps(inputs, name, jobs):
@@ -179,7 +179,7 @@ def as_json(inputs: Inputs) -> dict[str, Any]:
                 }
                 for step in floor_steps(inputs, name, model["volumes_jobs_per_month"][-1])
             ]
-            for name in model["floors"]
-            if name in model["scenarios"]
+            for name in model["scenarios"]
+            if name in model["floors"]
         },
     }

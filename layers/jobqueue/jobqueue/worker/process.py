@@ -54,9 +54,9 @@ class Invocation:
     by the record threads), the jobs of its records read in one call, and the gate of its
     `run_alone` jobs."""
 
-    def __init__(self, context: Any, jobs: Prefetched, margin_ms: int = SAFETY_MARGIN_MS):
+    def __init__(self, context: Any, prefetched: Prefetched, margin_ms: int = SAFETY_MARGIN_MS):
         self._context = context
-        self.jobs = jobs
+        self.prefetched = prefetched
         self._margin_seconds = margin_ms / 1000
         self._lock = threading.Lock()
         self.started = 0
@@ -178,7 +178,7 @@ def handle_record(
         logger.error("poison message", extra={"message_id": record.message_id})
         raise
     log = {"message_id": record.message_id, "job_id": message.job_id, "tenant_id": message.tenant_id}
-    job = invocation.jobs.job_of(message)
+    job = invocation.prefetched.job_of(message)
     verdict = claim.check(job, message, ports.clock.now())
     if verdict.verdict is claim.Verdict.SKIP or job is None:
         logger.info(f"no-op: {verdict.reason}", extra=log)
